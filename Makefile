@@ -1,0 +1,43 @@
+# The suite's entry points. Each target sets up what a fresh machine lacks first.
+#   make acceptance   functional suite against the bundled stack (the CI gate)
+#   make test         every test: the suite's own unit tests, the services' tests, all markers
+#   make clean        remove every stack, container, volume and report this suite created
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export UV_PYTHON_DOWNLOADS := never
+export TESTCONTAINERS_RYUK_DISABLED := true
+UV := python3 -m uv
+PYTEST := $(UV) run --frozen pytest
+
+.PHONY: setup docker images python acceptance test unit service-tests clean
+
+setup: docker images python
+
+docker:
+	@stack/scripts/install-docker
+
+images: docker
+	@stack/airgap/build
+
+python:
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv
+	@$(UV) sync --frozen --quiet
+	@mkdir -p reports
+
+acceptance: setup
+	$(PYTEST) -m functional
+
+unit: python
+	$(PYTEST) tests/unit
+
+service-tests: setup
+	cd stack/backend && $(UV) run --frozen pytest -q
+	cd stack/frontend && npm ci --no-audit --no-fund --silent && npm test
+
+test: setup service-tests
+	$(PYTEST)
+
+clean:
+	@$(UV) run --frozen python -m stackcheck.clean
+	rm -rf reports/* .stackcheck

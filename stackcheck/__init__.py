@@ -1,0 +1,1 @@
+"""The suite's library: where the stack is, its lifecycle, evidence, SSE, SLOs and faults."""

@@ -1,0 +1,185 @@
+"""The bundled stack's lifecycle: build, start, evidence, and teardown that survives failures.
+
+Each run owns a compose project named ``stackcheck-<pid>-<random>``. The pid makes orphans
+recognisable: a project whose creator is no longer alive was leaked by a killed run and is
+swept at the start of the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from testcontainers.compose import DockerCompose
+
+ROOT = Path(__file__).resolve().parent.parent
+STACK_DIR = ROOT / "stack"
+IMAGES_ENV = STACK_DIR / "images.env"
+# Per-project env files (secrets), so that a kept stack can be reused by a later run.
+STATE_DIR = ROOT / ".stackcheck"
+PROJECT_PREFIX = "stackcheck-"
+_PROJECT_RE = re.compile(rf"^{PROJECT_PREFIX}(\d+)-[0-9a-f]+$")
+TEST_FILES = ("compose.yml", "compose.test.yml")
+
+
+def new_project_name() -> str:
+    return f"{PROJECT_PREFIX}{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def _docker(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def project_names() -> list[str]:
+    """Every stackcheck project that still holds a container, network or volume."""
+    projects: set[str] = set()
+    for listing in (["ps", "-a"], ["network", "ls"], ["volume", "ls"]):
+        out = _docker(*listing, "--filter", "label=com.docker.compose.project",
+                      "--format", '{{.Label "com.docker.compose.project"}}').stdout
+        projects.update(line for line in out.split() if line.startswith(PROJECT_PREFIX))
+    return sorted(projects)
+
+
+def sweep_orphans() -> list[str]:
+    """Remove every stackcheck project whose creating process is gone. Returns their names."""
+    orphans = [p for p in project_names()
+               if (m := _PROJECT_RE.match(p)) and not _pid_alive(int(m.group(1)))
+               and not (STATE_DIR / f"{p}.keep").exists()]
+    for project in orphans:
+        remove_project_resources(project)
+        (STATE_DIR / f"{project}.env").unlink(missing_ok=True)
+    return orphans
+
+
+def remove_project_resources(project: str) -> None:
+    """Remove a project's containers, networks and volumes by label; needs no compose files."""
+    label = f"label=com.docker.compose.project={project}"
+    for listing, remove in ((["ps", "-aq"], ["rm", "-f", "-v"]),
+                            (["network", "ls", "-q"], ["network", "rm"]),
+                            (["volume", "ls", "-q"], ["volume", "rm", "-f"])):
+        ids = _docker(*listing, "--filter", label).stdout.split()
+        if ids:
+            _docker(*remove, *ids)
+
+
+def project_resources(project: str) -> dict[str, list[str]]:
+    """What Docker still holds for a project: used to prove that teardown left nothing."""
+    label = f"label=com.docker.compose.project={project}"
+    return {kind: _docker(*listing, "--filter", label, "--format", "{{.Name}}").stdout.split()
+            for kind, listing in (("containers", ["ps", "-a"]), ("networks", ["network", "ls"]),
+                                  ("volumes", ["volume", "ls"]))}
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+@dataclass
+class ComposeStack(DockerCompose):
+    """testcontainers' DockerCompose bound to one project name, with its own secrets."""
+
+    project: str = field(default_factory=new_project_name)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        STATE_DIR.mkdir(exist_ok=True)
+        self._env_path = STATE_DIR / f"{self.project}.env"
+        if not self._env_path.exists():  # else: reusing a kept stack, with its secrets
+            env = {
+                "COMPOSE_PROJECT_NAME": self.project,
+                # Fresh secrets per run: nothing depends on a developer's stack/.env.
+                "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+                "REDIS_PASSWORD": secrets.token_urlsafe(24),
+                **self.extra_env,
+            }
+            self._env_path.touch(mode=0o600)
+            self._env_path.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+        files = [str(IMAGES_ENV)] if IMAGES_ENV.exists() else []
+        self.env_file = [*files, str(self._env_path)]
+
+    @property
+    def exists(self) -> bool:
+        return bool(project_resources(self.project)["containers"])
+
+    def keep(self) -> None:
+        """Mark the project as kept on purpose, so orphan sweeps leave it alone."""
+        (STATE_DIR / f"{self.project}.keep").touch()
+
+    @cached_property
+    def compose_command_property(self) -> list[str]:
+        return [*super().compose_command_property, "--project-name", self.project]
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        return read_env_file(self._env_path)
+
+    def build_images(self) -> None:
+        """Build with output streamed to the terminal: a cold build takes minutes."""
+        cmd = [*self.compose_command_property, "build", "--progress", "plain"]
+        print(f"[stackcheck] building images: {' '.join(cmd)}", file=sys.stderr, flush=True)
+        proc = subprocess.run(cmd, cwd=self.context, stdout=sys.stderr, stderr=subprocess.STDOUT)
+        if proc.returncode:
+            raise RuntimeError(f"docker compose build failed with exit code {proc.returncode}")
+
+    def down(self) -> None:
+        """Remove everything the project created, even if compose itself fails."""
+        try:
+            self._run_command([*self.compose_command_property, "down", "--volumes",
+                               "--remove-orphans", "--timeout", "10"])
+        except subprocess.CalledProcessError:
+            pass
+        remove_project_resources(self.project)
+        self._env_path.unlink(missing_ok=True)
+        (STATE_DIR / f"{self.project}.keep").unlink(missing_ok=True)
+
+    def ps(self) -> list[dict]:
+        out = self._run_command([*self.compose_command_property, "ps", "-a", "--format", "json"])
+        text = out.stdout.decode()
+        rows = []
+        for line in text.splitlines():
+            if line.strip():
+                data = json.loads(line)
+                rows.extend(data if isinstance(data, list) else [data])
+        return rows
+
+    def unhealthy(self) -> dict[str, str]:
+        """Services that are not running and healthy, with what they are instead."""
+        return {row["Service"]: f'{row["State"]}/{row.get("Health") or "no healthcheck"}'
+                for row in self.ps() if (row["State"], row.get("Health")) != ("running", "healthy")}
+
+    def wait_healthy(self, timeout: float = 120) -> None:
+        """`up --wait` can return while a container crash-loops; check for a steady state."""
+        deadline = time.monotonic() + timeout
+        while (bad := self.unhealthy()) and time.monotonic() < deadline:
+            time.sleep(1)
+        if bad:
+            raise TimeoutError(f"not healthy after {timeout:.0f} s: {bad}")
+
+    def published(self, service: str, port: int) -> tuple[str, int]:
+        host, published = self.get_service_host_and_port(service, port)
+        return host or "127.0.0.1", int(published)

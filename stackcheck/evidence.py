@@ -1,0 +1,92 @@
+"""Evidence about a stack: what ran, what it logged, and why a service was unhealthy.
+
+Collected with the docker CLI alone, so it works for any compose project the docker
+client can see (local or, through DOCKER_HOST, remote).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass, field
+
+LOG_TAIL = 400
+
+
+def _run(*cmd: str) -> str:
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    return proc.stdout + (f"\n[stderr]\n{proc.stderr}" if proc.returncode else "")
+
+
+@dataclass
+class ServiceEvidence:
+    service: str
+    container: str
+    state: dict
+    logs: str
+    inspect: str
+
+    @property
+    def health(self) -> dict:
+        return self.state.get("Health") or {}
+
+    @property
+    def problem(self) -> str | None:
+        """One line saying what is wrong with this service, or None if it looks fine."""
+        s = self.state
+        if s.get("OOMKilled"):
+            return "was killed for exceeding its memory limit (OOMKilled)"
+        if s.get("Restarting"):
+            return f"is crash-looping: exited with code {s.get('ExitCode')} and is restarting"
+        if not s.get("Running"):
+            return f"is {s.get('Status', 'not running')} (exit code {s.get('ExitCode')}, error: {s.get('Error') or 'none'})"
+        status = self.health.get("Status")
+        if status and status != "healthy":
+            probes = self.health.get("Log") or []
+            last = probes[-1] if probes else {}
+            output = (last.get("Output") or "").strip().replace("\n", " ")[:300]
+            return (f"is {status}: {self.health.get('FailingStreak', 0)} failing probes, "
+                    f"last exit {last.get('ExitCode')}: {output or 'no output'}")
+        return None
+
+
+@dataclass
+class StackEvidence:
+    project: str
+    ps: str
+    services: list[ServiceEvidence] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        problems = [f"{s.service} {s.problem}" for s in self.services if s.problem]
+        return "; ".join(problems) if problems else "every service is running and healthy"
+
+    def files(self) -> dict[str, str]:
+        """Evidence as named text files, for a report or a directory."""
+        out = {"summary.txt": self.summary + "\n", "ps.txt": self.ps}
+        for s in self.services:
+            out[f"{s.service}.log"] = s.logs
+            out[f"{s.service}.health.json"] = json.dumps(s.health, indent=2)
+            out[f"{s.service}.inspect.json"] = s.inspect
+        return out
+
+
+def collect(project: str) -> StackEvidence:
+    label = f"label=com.docker.compose.project={project}"
+    ps = _run("docker", "ps", "-a", "--filter", label,
+              "--format", "table {{.Names}}\t{{.Image}}\t{{.Status}}\t{{.Ports}}")
+    evidence = StackEvidence(project=project, ps=ps)
+    ids = _run("docker", "ps", "-aq", "--filter", label).split()
+    for cid in ids:
+        raw = _run("docker", "inspect", cid)
+        try:
+            info = json.loads(raw)[0]
+        except (ValueError, IndexError):
+            continue
+        service = info["Config"]["Labels"].get("com.docker.compose.service", info["Name"].lstrip("/"))
+        logs = _run("docker", "logs", "--timestamps", "--tail", str(LOG_TAIL), cid)
+        evidence.services.append(ServiceEvidence(
+            service=service, container=info["Name"].lstrip("/"), state=info["State"],
+            logs=logs, inspect=json.dumps(info, indent=2)))
+    evidence.services.sort(key=lambda s: s.service)
+    return evidence

@@ -1,0 +1,119 @@
+"""pytest wiring: the session's target, stack teardown on any exit, evidence on failure."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import allure
+import pytest
+
+from . import evidence
+from .compose import ROOT, STACK_DIR, TEST_FILES, ComposeStack, new_project_name, sweep_orphans
+from .target import Target, local_target
+
+EVIDENCE_DIR = ROOT / "reports" / "evidence"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("stackcheck", "the stack under test")
+    group.addoption("--keep-stack", action="store_true",
+                    help="leave the bundled stack running after the run, for debugging")
+    group.addoption("--reuse-stack", metavar="PROJECT",
+                    help="run against a stack kept by --keep-stack instead of starting one")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # SIGTERM (CI timeouts, `kill`) unwinds like Ctrl-C, so fixture teardown still runs.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt("SIGTERM")))
+
+
+def _log(message: str) -> None:
+    print(f"[stackcheck] {message}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _signals_deferred():
+    """Teardown must finish: a second Ctrl-C must not leave half a stack behind."""
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def save_evidence(project: str, reason: str) -> evidence.StackEvidence:
+    """Write the stack's evidence under reports/evidence/ and attach it to the Allure report."""
+    found = evidence.collect(project)
+    folder = EVIDENCE_DIR / project
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in found.files().items():
+        (folder / name).write_text(text)
+        kind = allure.attachment_type.JSON if name.endswith(".json") else allure.attachment_type.TEXT
+        allure.attach(text, name=f"{reason}: {name}", attachment_type=kind)
+    return found
+
+
+@pytest.fixture(scope="session")
+def stack(request: pytest.FixtureRequest):
+    """The bundled stack from stack/, started once per session and always removed."""
+    reuse = request.config.getoption("--reuse-stack")
+    keep = request.config.getoption("--keep-stack")
+    if not reuse:
+        for orphan in sweep_orphans():
+            _log(f"removed orphaned stack {orphan} left by an earlier run")
+    compose = ComposeStack(context=STACK_DIR, compose_file_name=list(TEST_FILES), wait=True,
+                           project=reuse or new_project_name())
+    if reuse and not compose.exists:
+        pytest.exit(f"--reuse-stack {reuse}: no such running stack", returncode=4)
+    try:
+        if not reuse:
+            compose.build_images()
+            _log(f"starting stack {compose.project}")
+            try:
+                compose.start()
+                compose.wait_healthy()
+            except Exception as exc:
+                found = save_evidence(compose.project, "stack start")
+                raise RuntimeError(
+                    f"the stack failed to start: {found.summary}. "
+                    f"Evidence: {EVIDENCE_DIR / compose.project}") from exc
+            _log(f"stack {compose.project} is up")
+        yield compose
+    finally:
+        if keep or reuse:
+            compose.keep()
+            _log(f"kept stack {compose.project}: rerun with --reuse-stack {compose.project}; "
+                 f"remove with: make clean")
+        else:
+            with _signals_deferred():
+                _log(f"removing stack {compose.project}")
+                compose.down()
+
+
+@pytest.fixture(scope="session")
+def target(stack: ComposeStack) -> Target:
+    return local_target(stack)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _evidence_on_failure(request: pytest.FixtureRequest):
+    """When a test that uses the stack fails, attach what the stack was doing."""
+    yield
+    failed = any(getattr(request.node, f"rep_{w}", None) and getattr(request.node, f"rep_{w}").failed
+                 for w in ("setup", "call"))
+    if failed and "stack" in request.fixturenames:
+        project = request.getfixturevalue("stack").project
+        found = save_evidence(project, "on failure")
+        request.node.add_report_section("call", "stack evidence",
+                                        f"{found.summary}\nfull evidence: {EVIDENCE_DIR / project}")
