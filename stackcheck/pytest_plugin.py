@@ -30,6 +30,16 @@ def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt("SIGTERM")))
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test's folder under tests/ is its marker: tests/functional/... is `functional`."""
+    tests = Path(config.rootpath) / "tests"
+    for item in items:
+        if item.path.is_relative_to(tests):
+            folder = item.path.relative_to(tests).parts[0]
+            if folder in ("functional", "performance", "resilience"):
+                item.add_marker(folder)
+
+
 def _log(message: str) -> None:
     print(f"[stackcheck] {message}", file=sys.stderr, flush=True)
 
