@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import signal
+import time
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import allure
@@ -45,6 +46,14 @@ def _log(message: str) -> None:
 
 
 @contextmanager
+def _uncaptured(config: pytest.Config):
+    """Show progress of long steps (image builds, stack start) live, not after the fact."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else nullcontext():
+        yield
+
+
+@contextmanager
 def _signals_deferred():
     """Teardown must finish: a second Ctrl-C must not leave half a stack behind."""
     previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -79,29 +88,34 @@ def stack(request: pytest.FixtureRequest):
                            project=reuse or new_project_name())
     if reuse and not compose.exists:
         pytest.exit(f"--reuse-stack {reuse}: no such running stack", returncode=4)
+    config = request.config
     try:
         if not reuse:
-            compose.build_images()
-            _log(f"starting stack {compose.project}")
-            try:
-                compose.start()
-                compose.wait_healthy()
-            except Exception as exc:
-                found = save_evidence(compose.project, "stack start")
-                raise RuntimeError(
-                    f"the stack failed to start: {found.summary}. "
-                    f"Evidence: {EVIDENCE_DIR / compose.project}") from exc
-            _log(f"stack {compose.project} is up")
+            with _uncaptured(config):
+                compose.build_images()
+                _log(f"starting stack {compose.project}")
+                started = time.monotonic()
+                try:
+                    compose.start()
+                    compose.wait_healthy()
+                except Exception as exc:
+                    found = save_evidence(compose.project, "stack start")
+                    raise RuntimeError(
+                        f"the stack failed to start: {found.summary}. "
+                        f"Evidence: {EVIDENCE_DIR / compose.project}") from exc
+                _log(f"stack {compose.project} healthy in {time.monotonic() - started:.1f} s")
         yield compose
     finally:
-        if keep or reuse:
-            compose.keep()
-            _log(f"kept stack {compose.project}: rerun with --reuse-stack {compose.project}; "
-                 f"remove with: make clean")
-        else:
-            with _signals_deferred():
-                _log(f"removing stack {compose.project}")
-                compose.down()
+        with _uncaptured(config):
+            if keep or reuse:
+                compose.keep()
+                _log(f"kept stack {compose.project}: rerun with --reuse-stack {compose.project}; "
+                     f"remove with: make clean")
+            else:
+                with _signals_deferred():
+                    _log(f"removing stack {compose.project}")
+                    compose.down()
+                    _log(f"removed stack {compose.project}")
 
 
 @pytest.fixture(scope="session")
