@@ -1,0 +1,197 @@
+"use client";
+
+// Analysis page: creates an ADK session, POSTs to /run_sse and renders the events
+// live. The stream is read with fetch + our own parser (EventSource cannot POST).
+
+import { useEffect, useReducer, useRef, useState } from "react";
+import { Timeline } from "../components/Timeline";
+import { useUser } from "../components/UserProvider";
+import { errorText, formatErrors, readErrorBody } from "../lib/api";
+import { readSse } from "../lib/sse";
+import { composeMessage, initialRunState, parseSymbols, runReducer, type RunState } from "../lib/timeline";
+
+const APP_NAME = "stock_analyst";
+
+function statusText(run: RunState, now: number): string {
+  const end = run.finishedAt ?? now;
+  const seconds = run.startedAt ? ((end - run.startedAt) / 1000).toFixed(1) : "0.0";
+  const events = `${run.eventCount} event${run.eventCount === 1 ? "" : "s"}`;
+  switch (run.status) {
+    case "idle":
+      return "Ready";
+    case "running": {
+      const phase =
+        run.phase === "session"
+          ? "Creating session…"
+          : run.phase === "connecting"
+            ? "Connecting…"
+            : run.eventCount === 0
+              ? "Waiting for the first event…"
+              : "Streaming…";
+      return `${phase} ${seconds} s · ${events}`;
+    }
+    case "done":
+      return `Done in ${seconds} s · ${events}`;
+    case "error":
+      return `Failed after ${seconds} s · ${events}`;
+    case "cancelled":
+      return `Cancelled after ${seconds} s · ${events}`;
+  }
+}
+
+export default function AnalysisPage() {
+  const { user } = useUser();
+  const [symbolsInput, setSymbolsInput] = useState("");
+  const [question, setQuestion] = useState("");
+  const [formError, setFormError] = useState<string | null>(null);
+  const [run, dispatch] = useReducer(runReducer, initialRunState);
+  const [now, setNow] = useState(() => Date.now());
+  const controllerRef = useRef<AbortController | null>(null);
+  const running = run.status === "running";
+
+  // Ticks the elapsed-time display while a run is active.
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => setNow(Date.now()), 100);
+    return () => clearInterval(timer);
+  }, [running]);
+
+  // Leaving the page stops the download.
+  useEffect(() => () => controllerRef.current?.abort(), []);
+
+  async function start(e: React.FormEvent) {
+    e.preventDefault();
+    const symbols = parseSymbols(symbolsInput);
+    if (symbols.length === 0) {
+      setFormError("Enter at least one symbol, e.g. AAPL, MSFT.");
+      return;
+    }
+    setFormError(null);
+    controllerRef.current?.abort();
+    const controller = new AbortController();
+    controllerRef.current = controller;
+    const { signal } = controller;
+    const text = composeMessage(symbols, question);
+    dispatch({ type: "start", at: Date.now() });
+    setNow(Date.now());
+
+    try {
+      const sessionRes = await fetch(`/apps/${APP_NAME}/users/${encodeURIComponent(user)}/sessions`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ state: { symbols, question: question.trim() } }),
+        signal,
+      });
+      if (!sessionRes.ok) {
+        const errors = formatErrors(sessionRes.status, await readErrorBody(sessionRes));
+        dispatch({
+          type: "http-error",
+          status: sessionRes.status,
+          message: `Could not create a session: ${errors.join("; ")}`,
+          at: Date.now(),
+        });
+        return;
+      }
+      const session = (await sessionRes.json()) as { id: string };
+      dispatch({ type: "session", id: session.id });
+
+      const res = await fetch("/run_sse", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+        body: JSON.stringify({
+          app_name: APP_NAME,
+          user_id: user,
+          session_id: session.id,
+          new_message: { role: "user", parts: [{ text }] },
+          streaming: true,
+        }),
+        signal,
+        cache: "no-store",
+      });
+      if (!res.ok || !res.body) {
+        const errors = formatErrors(res.status, await readErrorBody(res));
+        dispatch({
+          type: "http-error",
+          status: res.status,
+          message: `The run could not start: ${errors.join("; ")}`,
+          at: Date.now(),
+        });
+        return;
+      }
+      dispatch({ type: "stream-open" });
+      for await (const message of readSse(res.body)) {
+        // Comments (": ping") only keep the connection alive.
+        if (message.type === "event") dispatch({ type: "frame", data: message.data });
+      }
+      dispatch({ type: "stream-end", at: Date.now() });
+    } catch (err) {
+      if (signal.aborted) dispatch({ type: "cancel", at: Date.now() });
+      else dispatch({ type: "network-error", message: errorText(err), at: Date.now() });
+    } finally {
+      if (controllerRef.current === controller) controllerRef.current = null;
+    }
+  }
+
+  function cancel() {
+    // The reducer marks the run cancelled right away; the aborted fetch then rejects.
+    dispatch({ type: "cancel", at: Date.now() });
+    controllerRef.current?.abort();
+  }
+
+  return (
+    <section>
+      <h1>Analysis</h1>
+      <form className="card run-form" onSubmit={start} data-testid="run-form">
+        <label>
+          Symbols
+          <input
+            data-testid="symbols-input"
+            value={symbolsInput}
+            onChange={(e) => setSymbolsInput(e.target.value)}
+            placeholder="AAPL, MSFT"
+            autoComplete="off"
+            spellCheck={false}
+          />
+        </label>
+        <label>
+          Question
+          <input
+            data-testid="question-input"
+            value={question}
+            onChange={(e) => setQuestion(e.target.value)}
+            placeholder="How did they perform and how volatile were they?"
+            autoComplete="off"
+          />
+        </label>
+        <div className="actions">
+          <button type="submit" data-testid="run-button" disabled={running}>
+            Start
+          </button>
+          <button type="button" data-testid="cancel-button" onClick={cancel} disabled={!running}>
+            Cancel
+          </button>
+        </div>
+        {formError ? (
+          <p className="form-error" data-testid="form-error" role="alert">
+            {formError}
+          </p>
+        ) : null}
+      </form>
+
+      <p
+        className={`run-status status-${run.status}`}
+        data-testid="run-status"
+        data-status={run.status}
+        data-event-count={run.eventCount}
+        role="status"
+      >
+        {running ? <span className="spinner" aria-hidden="true" /> : null}
+        {statusText(run, now)}
+        {run.sessionId ? <span className="muted small"> · session {run.sessionId}</span> : null}
+      </p>
+
+      {run.status === "idle" ? <p className="muted">Enter symbols and a question, then press Start.</p> : null}
+      <Timeline items={run.items} />
+    </section>
+  );
+}
