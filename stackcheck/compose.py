@@ -27,7 +27,9 @@ IMAGES_ENV = STACK_DIR / "images.env"
 STATE_DIR = ROOT / ".stackcheck"
 PROJECT_PREFIX = "stackcheck-"
 _PROJECT_RE = re.compile(rf"^{PROJECT_PREFIX}(\d+)-[0-9a-f]+$")
-TEST_FILES = ("compose.yml", "compose.test.yml")
+# The suite tests the production configuration (budgets, read-only filesystems), with the
+# test override publishing ports on 127.0.0.1.
+TEST_FILES = ("compose.yml", "compose.prod.yml", "compose.test.yml")
 
 
 def new_project_name() -> str:

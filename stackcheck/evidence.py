@@ -10,6 +10,8 @@ import json
 import subprocess
 from dataclasses import dataclass, field
 
+from . import docker
+
 LOG_TAIL = 400
 
 
@@ -76,17 +78,9 @@ def collect(project: str) -> StackEvidence:
     ps = _run("docker", "ps", "-a", "--filter", label,
               "--format", "table {{.Names}}\t{{.Image}}\t{{.Status}}\t{{.Ports}}")
     evidence = StackEvidence(project=project, ps=ps)
-    ids = _run("docker", "ps", "-aq", "--filter", label).split()
-    for cid in ids:
-        raw = _run("docker", "inspect", cid)
-        try:
-            info = json.loads(raw)[0]
-        except (ValueError, IndexError):
-            continue
-        service = info["Config"]["Labels"].get("com.docker.compose.service", info["Name"].lstrip("/"))
-        logs = _run("docker", "logs", "--timestamps", "--tail", str(LOG_TAIL), cid)
+    for service, info in sorted(docker.containers(project).items()):
+        logs = _run("docker", "logs", "--timestamps", "--tail", str(LOG_TAIL), info["Id"])
         evidence.services.append(ServiceEvidence(
             service=service, container=info["Name"].lstrip("/"), state=info["State"],
             logs=logs, inspect=json.dumps(info, indent=2)))
-    evidence.services.sort(key=lambda s: s.service)
     return evidence

@@ -7,7 +7,7 @@ SERVICES = {"nginx", "frontend", "backend", "postgres", "redis"}
 
 def test_every_service_is_running_and_healthy(stack):
     states = {row["Service"]: (row["State"], row.get("Health", "")) for row in stack.ps()}
-    assert set(states) == SERVICES, f"services present: {sorted(states)}"
+    assert SERVICES <= set(states), f"services present: {sorted(states)}"
     unhealthy = {svc: st for svc, st in states.items() if st != ("running", "healthy")}
     assert not unhealthy, f"not running and healthy: {unhealthy}"
 

@@ -1,0 +1,31 @@
+"""Read-only views of a compose project through the docker CLI (works for any DOCKER_HOST)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+
+def docker(*args: str) -> str:
+    proc = subprocess.run(["docker", *args], capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"docker {' '.join(args)} failed: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def containers(project: str) -> dict[str, dict]:
+    """`docker inspect` of each of the project's containers, by compose service name."""
+    ids = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={project}").split()
+    if not ids:
+        return {}
+    return {c["Config"]["Labels"].get("com.docker.compose.service", c["Name"].lstrip("/")): c
+            for c in json.loads(docker("inspect", *ids))}
+
+
+def image(ref: str) -> dict:
+    return json.loads(docker("image", "inspect", ref))[0]
+
+
+def image_history(ref: str) -> list[str]:
+    """Each layer's creating command, untruncated."""
+    return docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", ref).splitlines()

@@ -1,0 +1,90 @@
+"""Security posture of the running containers, read from `docker inspect` (no shell needed)."""
+
+import json
+import subprocess
+
+import pytest
+
+from stackcheck import docker, slo
+from stackcheck.compose import STACK_DIR
+
+ROOT_USERS = {"", "root", "0", "0:0"}
+
+
+@pytest.fixture(scope="module")
+def containers(target) -> dict[str, dict]:
+    found = docker.containers(target.project)
+    assert found, f"no containers found for project {target.project}"
+    return found
+
+
+def each(containers: dict[str, dict], bad) -> dict[str, object]:
+    """The services for which `bad(inspect)` returns something, with what it returned."""
+    return {svc: why for svc, c in containers.items() if (why := bad(c))}
+
+
+def test_no_container_runs_as_root(containers):
+    assert not each(containers, lambda c: c["Config"]["User"] in ROOT_USERS and "root user"), \
+        "these run as root; set USER in the Dockerfile"
+
+
+def test_root_filesystems_are_read_only(containers):
+    assert not each(containers, lambda c: not c["HostConfig"]["ReadonlyRootfs"] and "writable rootfs")
+
+
+def test_all_capabilities_are_dropped_and_privileges_cannot_grow(containers):
+    assert not each(containers, lambda c: "ALL" not in (c["HostConfig"]["CapDrop"] or []) and
+                    f'cap_drop={c["HostConfig"]["CapDrop"]}')
+    assert not each(containers, lambda c: "no-new-privileges:true" not in (c["HostConfig"]["SecurityOpt"] or [])
+                    and f'security_opt={c["HostConfig"]["SecurityOpt"]}')
+
+
+def test_every_service_has_a_healthcheck_and_is_healthy(containers):
+    assert not each(containers, lambda c: not (c["Config"].get("Healthcheck") or {}).get("Test")
+                    and "no healthcheck")
+    assert not each(containers, lambda c: (c["State"].get("Health") or {}).get("Status") != "healthy"
+                    and c["State"].get("Health"))
+
+
+def test_restart_policy_memory_limit_and_log_rotation(containers):
+    assert not each(containers, lambda c: c["HostConfig"]["RestartPolicy"]["Name"] != "unless-stopped"
+                    and c["HostConfig"]["RestartPolicy"])
+    assert not each(containers, lambda c: not c["HostConfig"]["Memory"] and "no memory limit")
+    assert not each(containers, lambda c: not {"max-size", "max-file"} <= set(c["HostConfig"]["LogConfig"]["Config"])
+                    and c["HostConfig"]["LogConfig"])
+
+
+def test_only_nginx_publishes_ports_in_the_base_compose_file():
+    config = json.loads(subprocess.run(
+        ["docker", "compose", "-f", "compose.yml", "config", "--format", "json", "--no-interpolate"],
+        cwd=STACK_DIR, capture_output=True, text=True, check=True).stdout)
+    publishing = sorted(svc for svc, spec in config["services"].items() if spec.get("ports"))
+    assert publishing == ["nginx"], f"services publishing ports in compose.yml: {publishing}"
+
+
+def test_published_ports_of_the_test_stack_bind_to_loopback_only(containers):
+    def public(c):
+        bindings = [b for ports in (c["HostConfig"]["PortBindings"] or {}).values() for b in ports or []]
+        return [b for b in bindings if b["HostIp"] not in ("127.0.0.1", "::1")]
+    assert not each(containers, public)
+
+
+def test_no_secret_in_image_history_or_baked_in_env(containers, stack):
+    secrets = [v for k, v in stack.secrets.items() if k.endswith("PASSWORD")]
+    assert secrets
+    for svc, c in containers.items():
+        image = docker.image(c["Image"])
+        baked = "\n".join(image["Config"].get("Env") or []) + "\n".join(docker.image_history(c["Image"]))
+        leaked = [s for s in secrets if s in baked]
+        assert not leaked, f"{svc}: a secret of this run is baked into its image"
+        named = [line for line in image["Config"].get("Env") or [] if "PASSWORD=" in line.upper()]
+        assert not named, f"{svc}: image env sets a password: {named}"
+
+
+def test_image_sizes_stay_within_budget(containers):
+    budgets = slo.section("images")
+    sizes = {svc: docker.image(c["Image"])["Size"] / 1e6 for svc, c in containers.items() if svc in budgets}
+    assert set(sizes) == set(budgets), f"images without a budget or budgets without an image: {sizes}"
+    over = {svc: f"{mb:.0f} MB > {budgets[svc]['max_mb']} MB" for svc, mb in sizes.items()
+            if mb > budgets[svc]["max_mb"]}
+    assert not over, over
