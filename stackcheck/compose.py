@@ -90,6 +90,14 @@ def project_resources(project: str) -> dict[str, list[str]]:
                                   ("volumes", ["volume", "ls"]))}
 
 
+def compose_config(*files: str) -> dict:
+    """The compose model of stack/ files as written (variables not substituted)."""
+    args = [a for f in files for a in ("-f", f)]
+    out = subprocess.run(["docker", "compose", *args, "config", "--format", "json", "--no-interpolate"],
+                         cwd=STACK_DIR, capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     values = {}
     for line in path.read_text().splitlines():

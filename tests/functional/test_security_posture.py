@@ -1,12 +1,9 @@
 """Security posture of the running containers, read from `docker inspect` (no shell needed)."""
 
-import json
-import subprocess
-
 import pytest
 
 from stackcheck import docker, slo
-from stackcheck.compose import STACK_DIR
+from stackcheck.compose import compose_config
 
 ROOT_USERS = {"", "root", "0", "0:0"}
 
@@ -55,9 +52,7 @@ def test_restart_policy_memory_limit_and_log_rotation(containers):
 
 
 def test_only_nginx_publishes_ports_in_the_base_compose_file():
-    config = json.loads(subprocess.run(
-        ["docker", "compose", "-f", "compose.yml", "config", "--format", "json", "--no-interpolate"],
-        cwd=STACK_DIR, capture_output=True, text=True, check=True).stdout)
+    config = compose_config("compose.yml")
     publishing = sorted(svc for svc, spec in config["services"].items() if spec.get("ports"))
     assert publishing == ["nginx"], f"services publishing ports in compose.yml: {publishing}"
 

@@ -1,0 +1,107 @@
+"""nginx as the one public entry point: headers, compression, limits, hidden routes."""
+
+import concurrent.futures
+import time
+
+import httpx
+import pytest
+
+from stackcheck import docker
+from stackcheck.compose import compose_config
+
+SECURITY_HEADERS = {
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+}
+
+
+@pytest.fixture(scope="module")
+def http(target):
+    with httpx.Client(base_url=target.base_url, timeout=15) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def nginx_env(target) -> dict[str, str]:
+    env = docker.containers(target.project)["nginx"]["Config"]["Env"]
+    return dict(line.split("=", 1) for line in env)
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v1/health/live"])
+def test_security_headers_on_pages_and_api(http, path):
+    response = http.get(path)
+    missing = {k: v for k, v in SECURITY_HEADERS.items() if response.headers.get(k) != v}
+    assert not missing, f"{path}: expected {missing}, got {dict(response.headers)}"
+    csp = response.headers.get("content-security-policy", "")
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, csp
+    assert response.headers.get("server") == "nginx", "server_tokens must hide the version"
+
+
+@pytest.mark.parametrize("path,kind", [("/", "text/html"), ("/api/v1/stocks", "application/json")])
+def test_documents_are_gzipped(http, path, kind):
+    response = http.get(path, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(kind)
+    assert response.headers.get("content-encoding") == "gzip", dict(response.headers)
+
+
+def test_static_assets_are_cached_for_a_year(http):
+    page = http.get("/").text
+    asset = page.split('/_next/static/', 1)[1].split('"', 1)[0]
+    response = http.get(f"/_next/static/{asset}")
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers.get("cache-control", ""), dict(response.headers)
+
+
+def test_request_id_is_generated_and_a_client_id_is_kept(http):
+    generated = http.get("/api/v1/health/live").headers.get("x-request-id", "")
+    assert len(generated) >= 16
+    assert http.get("/api/v1/health/live", headers={"X-Request-ID": "trace-abc-123"}) \
+        .headers.get("x-request-id") == "trace-abc-123"
+
+
+def test_metrics_are_not_reachable_through_the_proxy(http, target):
+    assert http.get("/metrics").status_code == 404
+    # ...while the backend does serve them inside the stack.
+    inside = httpx.get(f"{target.require('backend_url')}/metrics", timeout=10)
+    assert inside.status_code == 200 and "# TYPE" in inside.text
+
+
+def test_an_oversize_body_gets_413(http):
+    response = http.post("/api/v1/watchlists", content=b"x" * (2 * 1024 * 1024),
+                         headers={"Content-Type": "application/json", "X-User-Id": "big-body"})
+    assert response.status_code == 413
+    assert response.json()["status"] == "payload_too_large"
+
+
+def test_over_the_api_rate_limit_answers_429_with_retry_after(target, nginx_env):
+    rate, unit = nginx_env["NGINX_API_RATE"].split("r/")
+    per_second = int(rate) / (60 if unit == "m" else 1)
+    # More than the burst plus one second's allowance, sent at once: some must be refused.
+    flood = int(nginx_env["NGINX_API_BURST"]) + int(per_second) * 2 + 20
+    with httpx.Client(base_url=target.base_url, timeout=15,
+                      limits=httpx.Limits(max_connections=50)) as client, \
+            concurrent.futures.ThreadPoolExecutor(50) as pool:
+        responses = list(pool.map(lambda _: client.get("/api/v1/health/live"), range(flood)))
+    limited = [r for r in responses if r.status_code == 429]
+    assert limited, f"{flood} requests at once, none refused: {nginx_env['NGINX_API_RATE']} is not enforced"
+    assert int(limited[0].headers["retry-after"]) >= 1
+    assert limited[0].json()["status"] == "rate_limited"
+    assert {r.status_code for r in responses} <= {200, 429}
+    wait_until_not_limited(target.base_url)
+
+
+def wait_until_not_limited(base_url: str, timeout: float = 10) -> None:
+    """Let the bucket refill, so later tests are not refused."""
+    deadline = time.monotonic() + timeout
+    while httpx.get(f"{base_url}/api/v1/health/live").status_code == 429:
+        assert time.monotonic() < deadline, "still rate limited after the flood"
+        time.sleep(0.5)
+
+
+def test_the_base_compose_file_keeps_the_seed_rate_limits():
+    """The test stack raises the limits; production must keep the seed's figures."""
+    env = compose_config("compose.yml")["services"]["nginx"]["environment"]
+    assert env["NGINX_API_RATE"] == "${NGINX_API_RATE:-60r/m}", env
+    assert env["NGINX_AGENT_RATE"] == "${NGINX_AGENT_RATE:-10r/m}", env
