@@ -1,0 +1,168 @@
+"""Agent messages reach the user live, through nginx, in ADK's event format.
+
+This is the failure the suite exists for: a proxy that buffers the stream, or events that
+drift from what clients parse. Every run here goes through nginx, as a browser's does.
+"""
+
+import concurrent.futures
+
+import allure
+import psycopg
+import pytest
+
+from stackcheck import docker
+from stackcheck.agent import AgentClient, Run
+
+SSE_HEADERS = {"x-accel-buffering": "no"}
+
+
+@pytest.fixture(scope="module")
+def pacing(target) -> dict[str, float]:
+    """The offline model's pacing and the heartbeat interval, as the backend runs them."""
+    env = dict(line.split("=", 1) for line in docker.containers(target.project)["backend"]["Config"]["Env"])
+    return {"chunk_delay": int(env.get("OFFLINE_CHUNK_DELAY_MS", "150")) / 1000,
+            "heartbeat": float(env.get("SSE_HEARTBEAT_SECONDS", "15"))}
+
+
+@pytest.fixture(scope="module")
+def agent(target):
+    with AgentClient(target.base_url) as client:
+        yield client
+
+
+def attach(run: Run, name: str = "SSE transcript") -> None:
+    allure.attach(run.recording.transcript(), name=name, attachment_type=allure.attachment_type.TEXT)
+
+
+@pytest.fixture(scope="module")
+def aapl(agent) -> Run:
+    run = agent.run("Analyze AAPL over the last year: trend and risk?")
+    attach(run, "AAPL run")
+    return run
+
+
+def test_the_stream_is_served_as_unbuffered_uncompressed_event_stream(aapl):
+    headers = aapl.recording.headers
+    assert aapl.recording.status == 200
+    assert headers["content-type"].startswith("text/event-stream"), headers
+    assert "content-encoding" not in headers, f"the stream was compressed: {headers}"
+    assert "no-cache" in headers.get("cache-control", "") and "no-transform" in headers.get("cache-control", "")
+    assert headers.get("x-accel-buffering") == "no", headers
+
+
+def test_the_timeline_is_call_response_partials_then_one_final_text(aapl):
+    tl = aapl.timeline
+    assert tl.problems == [], tl.problems
+    assert not tl.errors, [e.text for e in tl.errors]
+    kinds = tl.kinds
+    assert kinds[0] == "tool_call", kinds
+    assert kinds[-1] == "text" and kinds.count("text") == 1, kinds
+    pending: list[str] = []
+    for item in tl.items[:-1]:
+        assert item.kind in ("tool_call", "tool_response"), f"text before the tools finished: {kinds}"
+        if item.kind == "tool_call":
+            pending.append(item.name)
+        else:
+            assert item.name in pending, f"response to {item.name} without a call: {kinds}"
+            pending.remove(item.name)
+    assert not pending, f"calls without a response: {pending}"
+    assert tl.texts[0].chunks >= 3, "the answer must stream as several partial chunks"
+    assert "AAPL" in tl.texts[0].text
+    calls = {i.payload.get("symbol") for i in tl.of("tool_call") if isinstance(i.payload, dict)}
+    assert "AAPL" in calls, f"tool calls: {[(i.name, i.payload) for i in tl.of('tool_call')]}"
+
+
+def test_every_event_follows_the_adk_schema(aapl):
+    for event in aapl.recording.events:
+        assert isinstance(event.get("id"), str) and event["id"], event
+        assert isinstance(event.get("invocationId"), str), event
+        assert isinstance(event.get("author"), str), event
+        assert isinstance(event.get("timestamp"), (int, float)), event
+        parts = event["content"]["parts"]
+        assert isinstance(parts, list) and parts, event
+        for part in parts:
+            assert {"text", "functionCall", "functionResponse"} & set(part), part
+    # The final aggregate repeats the id of the chunks it aggregates.
+    texts = [e for e in aapl.recording.events if any("text" in p for p in e["content"]["parts"])]
+    assert not texts[-1].get("partial") and all(e.get("partial") for e in texts[:-1])
+    assert len({e["id"] for e in texts}) == 1, "chunks and final text must share one event id"
+
+
+def test_delivery_is_incremental_not_one_burst(aapl, pacing):
+    rec = aapl.recording
+    chunks = aapl.timeline.texts[0].chunks
+    assert rec.first_event_at < rec.total / 2, rec.summary()
+    expected_spread = (chunks - 1) * pacing["chunk_delay"]
+    assert rec.is_incremental(min_spread=expected_spread * 0.6), \
+        f"events arrived in a burst (spread {rec.spread:.3f} s, expected about {expected_spread:.3f} s): {rec.summary()}"
+    text_gaps = rec.gaps[-chunks:-1]
+    assert min(text_gaps) >= pacing["chunk_delay"] * 0.5, \
+        f"chunk gaps {text_gaps} do not match the model's pacing of {pacing['chunk_delay']} s"
+
+
+def test_heartbeats_keep_a_slow_run_alive_past_the_proxy_read_timeout(agent, pacing):
+    run = agent.run("Analyze MSFT #slow")
+    attach(run, "slow run")
+    assert run.recording.heartbeats, f"no heartbeat during a slow run: {run.recording.summary()}"
+    assert run.timeline.problems == [] and not run.timeline.errors, run.recording.summary()
+    assert run.timeline.texts and run.timeline.texts[0].text
+
+
+def test_several_symbols_are_compared(agent):
+    run = agent.run("Compare AAPL, MSFT and GOOG")
+    attach(run)
+    names = [i.name for i in run.timeline.of("tool_call")]
+    assert "compare_symbols" in names, names
+    text = run.timeline.texts[0].text
+    assert all(s in text for s in ("AAPL", "MSFT", "GOOG")), text
+
+
+def test_an_unknown_symbol_is_answered_not_crashed(agent):
+    run = agent.run("Analyze ZZZZQ")
+    attach(run)
+    assert not run.timeline.errors and run.timeline.problems == []
+    responses = [i.payload for i in run.timeline.of("tool_response")]
+    assert any(isinstance(r, dict) and r.get("error") for r in responses), responses
+    assert "ZZZZQ" in run.timeline.texts[0].text
+
+
+def test_an_error_inside_the_stream_reaches_the_client_as_an_error(agent):
+    run = agent.run("Analyze AAPL #fail")
+    attach(run)
+    assert run.recording.status == 200
+    assert run.timeline.errors, f"the failure was silent: {run.recording.summary()}"
+
+
+def test_concurrent_runs_do_not_mix(target):
+    symbols = ["AAPL", "MSFT", "GOOG", "AMZN"]
+
+    def one(symbol: str) -> Run:
+        with AgentClient(target.base_url) as client:
+            return client.run(f"Analyze {symbol}")
+
+    with concurrent.futures.ThreadPoolExecutor(len(symbols)) as pool:
+        runs = list(pool.map(one, symbols))
+    for symbol, run in zip(symbols, runs):
+        assert run.timeline.problems == [] and not run.timeline.errors
+        args = [i.payload.get("symbol") for i in run.timeline.of("tool_call")]
+        assert set(args) == {symbol}, f"{symbol} run saw calls for {args}"
+        others = [s for s in symbols if s != symbol and s in run.timeline.texts[0].text]
+        assert not others, f"{symbol} run mentions {others}"
+
+
+def test_the_run_is_stored_in_the_session_and_in_the_history(agent, aapl, target):
+    session = agent.http.get(agent.sessions_url(aapl.session_id)).json()
+    stored = [e for e in session["events"] if not e.get("partial")]
+    assert any("functionCall" in p for e in stored for p in e["content"]["parts"]), "tool call not stored"
+    final = aapl.timeline.texts[0].text
+    assert any(p.get("text") == final for e in stored for p in e["content"]["parts"]), "final text not stored"
+
+    history = agent.http.get("/api/v1/analyses", headers={"X-User-Id": agent.user}).json()["items"]
+    mine = [a for a in history if a["session_id"] == aapl.session_id]
+    assert mine and mine[0]["final_text"] == final and mine[0]["status"] == "completed", history[:1]
+
+    with psycopg.connect(**target.require("postgres")) as conn:
+        row = conn.execute("SELECT final_text FROM analyses WHERE session_id = %s", (aapl.session_id,)).fetchone()
+        events = conn.execute("SELECT count(*) FROM events WHERE session_id = %s", (aapl.session_id,)).fetchone()
+    assert row and row[0] == final, "analysis row missing or different in Postgres"
+    assert events[0] >= len(stored) - 1, f"{events[0]} events in Postgres for {len(stored)} in the session"
