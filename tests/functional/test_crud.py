@@ -1,0 +1,156 @@
+"""Watchlists and ADK sessions through nginx, checked against Postgres and Redis directly."""
+
+import uuid
+
+import httpx
+import psycopg
+import pytest
+import redis
+
+from stackcheck.agent import AgentClient
+
+
+@pytest.fixture
+def user() -> str:
+    return f"crud-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def api(target, user):
+    with httpx.Client(base_url=f"{target.base_url}/api/v1", timeout=15,
+                      headers={"X-User-Id": user}) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def db(target):
+    with psycopg.connect(**target.require("postgres"), autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="module")
+def cache(target):
+    client = redis.Redis(**target.require("redis"), decode_responses=True)
+    yield client
+    client.close()
+
+
+def cached_keys(cache: redis.Redis, fragment: str) -> list[str]:
+    return list(cache.scan_iter(match=f"*{fragment}*", count=1000))
+
+
+def create(api, name="Tech", symbols=("AAPL", "MSFT")) -> httpx.Response:
+    return api.post("/watchlists", json={"name": name, "symbols": list(symbols)})
+
+
+def test_a_watchlist_round_trips_and_is_stored_in_postgres(api, db, user):
+    created = create(api)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["name"] == "Tech" and body["symbols"] == ["AAPL", "MSFT"] and body["version"] >= 1
+    assert created.headers["etag"] == f'"{body["version"]}"'
+    assert api.get(f"/watchlists/{body['id']}").json()["symbols"] == ["AAPL", "MSFT"]
+    assert [w["id"] for w in api.get("/watchlists").json()["items"]] == [body["id"]]
+    row = db.execute("SELECT name FROM watchlists WHERE id::text = %s", (str(body["id"]),)).fetchone()
+    assert row == ("Tech",)
+
+
+def test_items_are_added_and_removed(api):
+    wl = create(api, symbols=["AAPL"]).json()
+    added = api.post(f"/watchlists/{wl['id']}/items", json={"symbol": "GOOG"})
+    assert added.status_code == 201 and added.json()["symbols"] == ["AAPL", "GOOG"]
+    assert api.post(f"/watchlists/{wl['id']}/items", json={"symbol": "GOOG"}).status_code == 409
+    removed = api.delete(f"/watchlists/{wl['id']}/items/AAPL")
+    assert removed.status_code == 200 and removed.json()["symbols"] == ["GOOG"]
+    assert api.delete(f"/watchlists/{wl['id']}/items/AAPL").status_code == 404
+
+
+def test_reads_are_cached_and_writes_invalidate_the_cache(api, cache):
+    wl = create(api).json()
+    path = f"/watchlists/{wl['id']}"
+    assert api.get(path).headers["x-cache"] == "MISS"
+    hit = api.get(path)
+    assert hit.headers["x-cache"] == "HIT" and hit.json()["name"] == "Tech"
+    assert cached_keys(cache, str(wl["id"])), "a cache hit, but no key for the watchlist in Redis"
+
+    renamed = api.patch(path, json={"name": "Renamed"}, headers={"If-Match": hit.headers["etag"]})
+    assert renamed.status_code == 200, renamed.text
+    after = api.get(path)
+    assert after.headers["x-cache"] == "MISS", "the update did not invalidate the cached watchlist"
+    assert after.json()["name"] == "Renamed"
+
+    assert api.delete(path, headers={"If-Match": renamed.headers["etag"]}).status_code == 204
+    assert api.get(path).status_code == 404, "a deleted watchlist is still served (stale cache?)"
+    assert not cached_keys(cache, str(wl["id"])), "the deleted watchlist is still cached in Redis"
+
+
+def test_lost_updates_are_refused(api):
+    wl = create(api).json()
+    path = f"/watchlists/{wl['id']}"
+    etag = api.get(path).headers["etag"]
+    first = api.patch(path, json={"name": "First"}, headers={"If-Match": etag})
+    assert first.status_code == 200
+    second = api.patch(path, json={"name": "Second"}, headers={"If-Match": etag})
+    assert second.status_code == 412, f"a stale write was accepted: {second.status_code} {second.text}"
+    assert api.patch(path, json={"name": "Blind"}).status_code == 428
+    assert api.get(path).json()["name"] == "First"
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"name": "", "symbols": []}, "name"),
+    ({"name": "x" * 500, "symbols": []}, "name"),
+    ({"symbols": ["AAPL"]}, "name"),
+    ({"name": "ok", "symbols": "AAPL"}, "symbols"),
+])
+def test_invalid_bodies_get_422_naming_the_field(api, body, field):
+    response = api.post("/watchlists", json=body)
+    assert response.status_code == 422, response.text
+    locations = [d["loc"] for d in response.json()["detail"]]
+    assert any(field in loc for loc in locations), locations
+
+
+def test_unknown_ids_and_symbols_and_duplicates(api):
+    assert api.get(f"/watchlists/{uuid.uuid4()}").status_code in (404, 422)
+    assert api.get("/watchlists/999999999").status_code in (404, 422)
+    assert api.get("/stocks/NOPE/prices").status_code == 404
+    assert create(api, name="Dup").status_code == 201
+    dup = create(api, name="Dup")
+    assert dup.status_code == 409 and dup.json()["detail"]
+    unknown = create(api, name="Bad", symbols=["ZZZZQ"])
+    assert unknown.status_code in (404, 422) and "ZZZZQ" in unknown.text
+
+
+def test_a_missing_user_header_is_rejected(target):
+    response = httpx.get(f"{target.base_url}/api/v1/watchlists", timeout=10)
+    assert 400 <= response.status_code < 500 and response.json()["detail"]
+
+
+def test_watchlists_are_private_to_their_user(api, target):
+    wl = create(api).json()
+    other = httpx.get(f"{target.base_url}/api/v1/watchlists/{wl['id']}",
+                      headers={"X-User-Id": "someone-else"}, timeout=10)
+    assert other.status_code == 404
+
+
+def test_unicode_names_survive_the_round_trip(api, db):
+    name = "Ünïcødé 📈 株式 — ‘quotes’"
+    wl = create(api, name=name).json()
+    assert api.get(f"/watchlists/{wl['id']}").json()["name"] == name
+    assert db.execute("SELECT name FROM watchlists WHERE id::text = %s", (str(wl["id"]),)).fetchone() == (name,)
+
+
+def test_a_large_but_allowed_body_is_handled(api):
+    name = "L" * 100
+    many = api.post("/watchlists", json={"name": name, "symbols": ["AAPL"] * 5000})
+    assert many.status_code in (201, 409, 422), many.text[:300]
+    assert many.status_code != 201 or many.json()["symbols"] == ["AAPL"]
+
+
+def test_adk_sessions_can_be_created_read_listed_and_deleted(target):
+    with AgentClient(target.base_url) as agent:
+        sid = agent.create_session()
+        assert agent.http.get(agent.sessions_url(sid)).json()["id"] == sid
+        assert sid in [s["id"] for s in agent.http.get(agent.sessions_url()).json()]
+        assert agent.http.delete(agent.sessions_url(sid)).status_code in (200, 204)
+        assert agent.http.get(agent.sessions_url(sid)).status_code == 404
+        assert agent.http.post(agent.sessions_url(), json={"session_id": sid}).status_code in (200, 201)
