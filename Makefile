@@ -10,9 +10,10 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 UV := python3 -m uv
 PYTEST := $(UV) run --frozen pytest
 
-.PHONY: setup docker images python acceptance test unit service-tests clean
 
-setup: docker images python
+.PHONY: setup docker images python browser acceptance test unit service-tests clean
+
+setup: docker images python browser
 
 docker:
 	@stack/scripts/install-docker
@@ -24,6 +25,10 @@ python:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv
 	@$(UV) sync --frozen --quiet
 	@mkdir -p reports
+
+# Debian's Chromium, driven by Playwright (which cannot download its own browsers here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 acceptance: setup
 	$(PYTEST) -m functional

@@ -123,6 +123,13 @@ def target(stack: ComposeStack) -> Target:
     return local_target(stack)
 
 
+@pytest.fixture(scope="session")
+def browser():
+    from .browser import chromium
+    with chromium() as instance:
+        yield instance
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
