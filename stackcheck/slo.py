@@ -1,13 +1,21 @@
-"""The one SLO file (slo.yaml at the repository root) and access to its sections."""
+"""The one SLO file (slo.yaml at the repository root), and the gate that judges samples by it.
+
+Percentiles come from raw samples (nearest rank), never from a load tool's rounded
+histogram. A limit is a strict upper bound, as the product promises it ("API < 1 s").
+No data is a failure, and samples from the warm-up period are excluded.
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import yaml
 
 SLO_FILE = Path(__file__).resolve().parent.parent / "slo.yaml"
+PASS, WARN, FAIL = "pass", "warn", "fail"
 
 
 @cache
@@ -21,3 +29,81 @@ def section(name: str) -> dict:
     if name not in data:
         raise KeyError(f"{SLO_FILE.name} has no section {name!r}")
     return data[name]
+
+
+def latency_spec(name: str) -> dict:
+    """A latency SLO with the file's defaults filled in."""
+    spec = section("latency").get(name)
+    if spec is None:
+        raise KeyError(f"{SLO_FILE.name} has no latency SLO {name!r}")
+    return {**section("defaults"), **spec}
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile: a value that was actually observed."""
+    if not values:
+        raise ValueError("percentile of no values")
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+@dataclass(frozen=True)
+class Sample:
+    t: float          # seconds since the run started
+    ms: float         # latency
+    ok: bool = True
+
+
+@dataclass
+class Verdict:
+    name: str
+    status: str
+    samples: int
+    percentiles: dict[str, float] = field(default_factory=dict)
+    error_ratio: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+
+    def row(self) -> str:
+        p = "  ".join(f"{k}={v:.0f}ms" for k, v in self.percentiles.items())
+        why = "; ".join(self.reasons)
+        return f"{self.status.upper():4}  {self.name:18} n={self.samples:<6} err={self.error_ratio:.2%}  {p}  {why}"
+
+
+def _breaches(observed: dict[str, float], limits: dict[str, float]) -> list[str]:
+    return [f"{k} {observed[k]:.0f} ms >= {v} ms" for k, v in limits.items() if observed[k] >= v]
+
+
+def evaluate(name: str, samples: list[Sample], spec: dict) -> Verdict:
+    counted = [s for s in samples if s.t >= spec.get("warmup_s", 0)]
+    verdict = Verdict(name, PASS, len(counted))
+    if len(counted) < spec["min_samples"]:
+        verdict.status = FAIL
+        verdict.reasons.append(f"only {len(counted)} samples after warm-up, need {spec['min_samples']}")
+        return verdict
+    verdict.error_ratio = sum(not s.ok for s in counted) / len(counted)
+    ok_ms = [s.ms for s in counted if s.ok]
+    wanted = sorted({*spec["fail"], *spec.get("warn", {})}, key=lambda k: float(k[1:]))
+    verdict.percentiles = {k: percentile(ok_ms, float(k[1:])) for k in wanted} if ok_ms else {}
+    if verdict.error_ratio > spec["max_error_ratio"]:
+        verdict.status = FAIL
+        verdict.reasons.append(f"error ratio {verdict.error_ratio:.2%} > {spec['max_error_ratio']:.2%}")
+    if not ok_ms:
+        return verdict
+    if failed := _breaches(verdict.percentiles, spec["fail"]):
+        verdict.status = FAIL
+        verdict.reasons += failed
+    elif warned := _breaches(verdict.percentiles, spec.get("warn", {})):
+        if verdict.status == PASS:
+            verdict.status = WARN
+        verdict.reasons += [f"above target: {w}" for w in warned]
+    return verdict
+
+
+def gate(verdicts: list[Verdict]) -> bool:
+    """Warnings show our targets; only failures break the gate."""
+    return all(v.status != FAIL for v in verdicts)
+
+
+def table(verdicts: list[Verdict]) -> str:
+    return "\n".join(["SLO verdict", *(v.row() for v in verdicts),
+                      f"gate: {'PASSED' if gate(verdicts) else 'FAILED'}"])
