@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -67,8 +68,14 @@ def sweep_orphans() -> list[str]:
                and not (STATE_DIR / f"{p}.keep").exists()]
     for project in orphans:
         remove_project_resources(project)
-        (STATE_DIR / f"{project}.env").unlink(missing_ok=True)
+        forget_project(project)
     return orphans
+
+
+def forget_project(project: str) -> None:
+    """Delete the suite's local state for a project: env file, secrets, keep mark."""
+    for path in STATE_DIR.glob(f"{project}.*"):
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
 def remove_project_resources(project: str) -> None:
@@ -119,16 +126,22 @@ class ComposeStack(DockerCompose):
         super().__post_init__()
         STATE_DIR.mkdir(exist_ok=True)
         self._env_path = STATE_DIR / f"{self.project}.env"
+        self._secrets_dir = STATE_DIR / f"{self.project}.secrets"
         if not self._env_path.exists():  # else: reusing a kept stack, with its secrets
-            env = {
-                "COMPOSE_PROJECT_NAME": self.project,
-                # Fresh secrets per run: nothing depends on a developer's stack/.env.
-                "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
-                "REDIS_PASSWORD": secrets.token_urlsafe(24),
-                **self.extra_env,
-            }
+            # Fresh secrets per run: nothing depends on a developer's stack/.env.
+            passwords = {"POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+                         "REDIS_PASSWORD": secrets.token_urlsafe(24)}
+            env = {"COMPOSE_PROJECT_NAME": self.project, "SECRETS_DIR": str(self._secrets_dir),
+                   **passwords, **self.extra_env}
             self._env_path.touch(mode=0o600)
             self._env_path.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+            # The prod file mounts secrets from files (read-only containers refuse the
+            # environment kind); the directory is private, the files readable by the services.
+            self._secrets_dir.mkdir(mode=0o700)
+            for name, value in passwords.items():
+                path = self._secrets_dir / name.lower()
+                path.write_text(value)
+                path.chmod(0o644)
         files = [str(IMAGES_ENV)] if IMAGES_ENV.exists() else []
         self.env_file = [*files, str(self._env_path)]
 
@@ -164,8 +177,7 @@ class ComposeStack(DockerCompose):
         except subprocess.CalledProcessError:
             pass
         remove_project_resources(self.project)
-        self._env_path.unlink(missing_ok=True)
-        (STATE_DIR / f"{self.project}.keep").unlink(missing_ok=True)
+        forget_project(self.project)
 
     def ps(self) -> list[dict]:
         out = self._run_command([*self.compose_command_property, "ps", "-a", "--format", "json"])
