@@ -1,17 +1,12 @@
 #!/bin/sh
-# Start only once the data services answer, so the first requests don't fail.
+# Wait for Postgres and Redis, migrate (schema + price seed, idempotent), then start the server.
 set -eu
-python3 - <<'PY'
-import sys, time
-from app.main import _postgres, _redis
-deadline = time.monotonic() + 60
-for name, check in (("postgres", _postgres), ("redis", _redis)):
-    while True:
-        try:
-            check(); break
-        except Exception as exc:
-            if time.monotonic() > deadline:
-                sys.exit(f"entrypoint: {name} did not answer within 60 s: {exc}")
-            time.sleep(0.5)
-PY
+cd /app
+python -m app.wait "${WAIT_TIMEOUT_SECONDS:-60}"
+alembic upgrade head
+if [ "${WEB_CONCURRENCY:-1}" -gt 1 ]; then
+    # Several workers: Prometheus metrics are aggregated through files in a private tmpfs dir.
+    export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/prometheus}"
+    rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+fi
 exec "$@"

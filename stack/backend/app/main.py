@@ -1,60 +1,110 @@
-"""Backend entry point: health endpoints that check Postgres and Redis for real."""
-import time
+"""The backend: ADK's own FastAPI server (get_fast_api_app) plus the project's /api/v1 routes.
 
-import psycopg
-import redis
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from pydantic_settings import BaseSettings, SettingsConfigDict
+ADK serves the agent (`/run_sse`, sessions with events in Postgres). Around every request:
+request id + JSON access log, Prometheus metrics, and the SSE middleware (anti-buffering
+headers and `: ping` heartbeats for any text/event-stream response).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+os.environ.setdefault("ADK_DISABLE_LOAD_DOTENV", "1")
+# ADK flags its experimental classes on every construction; the rest of the warnings go to the JSON log.
+warnings.filterwarnings("ignore", message=r"\[EXPERIMENTAL\]", category=UserWarning)
+logging.captureWarnings(True)
+
+import asyncio  # noqa: E402
+
+from fastapi import FastAPI, Request  # noqa: E402
+from fastapi.responses import JSONResponse  # noqa: E402
+from google.adk.cli.fast_api import get_fast_api_app  # noqa: E402
+from sqlalchemy.exc import DBAPIError, IntegrityError  # noqa: E402
+from sqlalchemy.exc import TimeoutError as PoolTimeout  # noqa: E402
+
+from . import cache, db  # noqa: E402
+from .api import router as api_router  # noqa: E402
+from .logging import RequestContextMiddleware  # noqa: E402
+from .metrics import MetricsMiddleware, metrics_endpoint  # noqa: E402
+from .settings import get_settings  # noqa: E402
+from .sse import SSEMiddleware  # noqa: E402
+
+AGENTS_DIR = Path(__file__).resolve().parent.parent / "agents"
+APP_NAME = "stock_analyst"
+log = logging.getLogger("app")
 
 
-class Settings(BaseSettings):
-    # Passwords come from Docker secrets (files named after the fields), or the environment.
-    model_config = SettingsConfigDict(secrets_dir="/run/secrets")
-
-    postgres_host: str = "postgres"
-    postgres_port: int = 5432
-    postgres_db: str = "stocks"
-    postgres_user: str = "stocks"
-    postgres_password: str
-    redis_host: str = "redis"
-    redis_port: int = 6379
-    redis_password: str
-
-
-settings = Settings()
-app = FastAPI(title="stock-analyst")
-
-
-def _timed(check) -> dict:
-    started = time.perf_counter()
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    log.info(
+        "backend starting",
+        extra={"model": settings.model_mode, "heartbeat_s": settings.sse_heartbeat_seconds,
+               "chunk_delay_ms": settings.offline_chunk_delay_ms, "pid": os.getpid()},
+    )
+    await _warm_up()
     try:
-        check()
-        return {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
-    except Exception as exc:  # readiness reports any failure instead of raising
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        yield
+    finally:
+        await cache.close()
+        await db.dispose()
 
 
-def _postgres() -> None:
-    with psycopg.connect(
-        host=settings.postgres_host, port=settings.postgres_port, dbname=settings.postgres_db,
-        user=settings.postgres_user, password=settings.postgres_password, connect_timeout=2,
-    ) as conn:
-        conn.execute("SELECT 1")
+async def _warm_up() -> None:
+    """Best effort, so the first run is as quick as the next: import the agent (ADK's
+    loader then finds it in sys.modules) and open the first pooled connections."""
+    import importlib
+    import sys
+
+    if str(AGENTS_DIR) not in sys.path:
+        sys.path.insert(0, str(AGENTS_DIR))
+    try:
+        importlib.import_module(f"{APP_NAME}.agent")
+        await asyncio.gather(db.ping(), cache.ping(), return_exceptions=True)
+    except Exception:  # noqa: BLE001 - a failed warm-up only costs time later
+        log.warning("warm-up failed", exc_info=True)
 
 
-def _redis() -> None:
-    redis.Redis(host=settings.redis_host, port=settings.redis_port, password=settings.redis_password,
-                socket_timeout=2).ping()
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, IntegrityError):
+        return JSONResponse({"detail": "conflicts with existing data"}, status_code=409)
+    log.warning("database unavailable", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
+    return JSONResponse({"detail": "database unavailable, retry shortly"}, status_code=503,
+                        headers={"Retry-After": "1"})
 
 
-@app.get("/api/v1/health/live")
-def live() -> dict:
-    return {"status": "ok"}
+def create_app() -> FastAPI:
+    settings = get_settings()
+    if settings.model_mode == "gemini" and settings.google_api_key:
+        os.environ.setdefault("GOOGLE_API_KEY", settings.google_api_key)
+    app = get_fast_api_app(
+        agents_dir=str(AGENTS_DIR),
+        web=False,
+        session_service_uri=settings.database_url("asyncpg").render_as_string(hide_password=False),
+        session_db_kwargs=settings.db_engine_kwargs(),
+        artifact_service_uri="memory://",
+        memory_service_uri="memory://",
+        use_local_storage=False,
+        # ADK's origin guard allows the same origin (Origin == the request's own
+        # [X-Forwarded-]Host), plus these; everything else gets 403 on unsafe methods.
+        allow_origins=settings.allow_origins or None,
+        lifespan=lifespan,
+    )
+    app.title = "stock-analyst backend"
+    app.include_router(api_router)
+    # Postgres restarting: a clear, retryable 503 instead of a 500 (the pool reconnects by itself).
+    for exc_type in (DBAPIError, PoolTimeout, OSError, asyncio.TimeoutError):
+        app.add_exception_handler(exc_type, _database_unavailable)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    # Added last = outermost. Order of a request: request id/log -> metrics -> SSE -> ADK's stack.
+    app.add_middleware(SSEMiddleware, heartbeat_seconds=settings.sse_heartbeat_seconds)
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    return app
 
 
-@app.get("/api/v1/health/ready")
-def ready() -> JSONResponse:
-    checks = {"postgres": _timed(_postgres), "redis": _timed(_redis)}
-    ok = all(c["ok"] for c in checks.values())
-    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+app = create_app()
