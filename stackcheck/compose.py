@@ -92,9 +92,10 @@ def remove_project_resources(project: str) -> None:
 def project_resources(project: str) -> dict[str, list[str]]:
     """What Docker still holds for a project: used to prove that teardown left nothing."""
     label = f"label=com.docker.compose.project={project}"
-    return {kind: _docker(*listing, "--filter", label, "--format", "{{.Name}}").stdout.split()
-            for kind, listing in (("containers", ["ps", "-a"]), ("networks", ["network", "ls"]),
-                                  ("volumes", ["volume", "ls"]))}
+    return {kind: _docker(*listing, "--filter", label, "--format", name).stdout.split()
+            for kind, listing, name in (("containers", ["ps", "-a"], "{{.Names}}"),
+                                        ("networks", ["network", "ls"], "{{.Name}}"),
+                                        ("volumes", ["volume", "ls"], "{{.Name}}"))}
 
 
 def compose_config(*files: str) -> dict:

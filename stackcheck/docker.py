@@ -29,3 +29,9 @@ def image(ref: str) -> dict:
 def image_history(ref: str) -> list[str]:
     """Each layer's creating command, untruncated."""
     return docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", ref).splitlines()
+
+
+def env_of(project: str, service: str) -> dict[str, str]:
+    """A running service's environment, as its container was started."""
+    env = containers(project)[service]["Config"]["Env"]
+    return dict(line.split("=", 1) for line in env)

@@ -38,7 +38,7 @@ def test_pages_load_without_console_errors(page, path):
 def test_an_analysis_shows_timeline_items_live_and_the_answer_once(page):
     page.goto("/")
     use_fresh_user(page)
-    page.get_by_test_id("symbols-input").fill("AAPL")
+    page.get_by_test_id("symbols-input").fill("GOOG")
     page.get_by_test_id("question-input").fill("How is the trend?")
     started = time.monotonic()
     page.get_by_test_id("run-button").click()
@@ -57,7 +57,7 @@ def test_an_analysis_shows_timeline_items_live_and_the_answer_once(page):
     assert kinds.count("text") == 1, f"the answer is shown {kinds.count('text')} times: {kinds}"
     final = page.get_by_test_id("final-text")
     expect(final).to_have_count(1)
-    assert "AAPL" in final.inner_text()
+    assert "GOOG" in final.inner_text()
     assert page.console_errors == [], page.console_errors
     allure.attach(page.get_by_test_id("timeline").screenshot(), name="agent timeline",
                   attachment_type=allure.attachment_type.PNG)
@@ -66,7 +66,7 @@ def test_an_analysis_shows_timeline_items_live_and_the_answer_once(page):
 def test_an_error_in_the_stream_is_shown_as_an_error(page):
     page.goto("/")
     use_fresh_user(page)
-    page.get_by_test_id("symbols-input").fill("AAPL")
+    page.get_by_test_id("symbols-input").fill("GOOG")
     page.get_by_test_id("question-input").fill("#fail")
     page.get_by_test_id("run-button").click()
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "error", timeout=30_000)
@@ -77,16 +77,16 @@ def test_watchlists_can_be_managed_in_the_ui(page):
     page.goto("/watchlists")
     use_fresh_user(page)
     page.get_by_test_id("watchlist-name-input").fill("UI list")
-    page.get_by_test_id("watchlist-symbols-input").fill("AAPL MSFT")
+    page.get_by_test_id("watchlist-symbols-input").fill("GOOG MSFT")
     page.get_by_test_id("watchlist-create").click()
     item = page.get_by_test_id("watchlist-item").filter(has_text="UI list")
     expect(item).to_have_count(1)
     expect(item.get_by_test_id("watchlist-symbol")).to_have_count(2)
 
-    item.get_by_test_id("watchlist-add-symbol-input").fill("GOOG")
+    item.get_by_test_id("watchlist-add-symbol-input").fill("SPX")
     item.get_by_test_id("watchlist-add-symbol").click()
     expect(item.get_by_test_id("watchlist-symbol")).to_have_count(3)
-    item.locator('[data-testid="watchlist-symbol"][data-symbol="AAPL"]') \
+    item.locator('[data-testid="watchlist-symbol"][data-symbol="GOOG"]') \
         .get_by_test_id("watchlist-remove-symbol").click()
     expect(item.get_by_test_id("watchlist-symbol")).to_have_count(2)
 

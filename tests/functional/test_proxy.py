@@ -24,8 +24,7 @@ def http(target):
 
 @pytest.fixture(scope="module")
 def nginx_env(target) -> dict[str, str]:
-    env = docker.containers(target.project)["nginx"]["Config"]["Env"]
-    return dict(line.split("=", 1) for line in env)
+    return docker.env_of(target.project, "nginx")
 
 
 @pytest.mark.parametrize("path", ["/", "/api/v1/health/live"])
