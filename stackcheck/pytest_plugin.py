@@ -26,9 +26,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run against a stack kept by --keep-stack instead of starting one")
 
 
+def _interrupt(signum: int, _frame) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    # SIGTERM (CI timeouts, `kill`) unwinds like Ctrl-C, so fixture teardown still runs.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt("SIGTERM")))
+    # SIGINT and SIGTERM (Ctrl-C, CI timeouts, `kill`) unwind the run, so fixture teardown
+    # removes the stack. SIGINT too: a shell starts background jobs with it ignored.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _interrupt)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
