@@ -27,6 +27,13 @@ def use_fresh_user(page: Page) -> str:
     return user
 
 
+def fill_analysis(page: Page, symbols: str, question: str) -> None:
+    page.goto("/")
+    use_fresh_user(page)
+    page.get_by_test_id("symbols-input").fill(symbols)
+    page.get_by_test_id("question-input").fill(question)
+
+
 @pytest.mark.parametrize("path", ["/", "/watchlists", "/history"])
 def test_pages_load_without_console_errors(page, path):
     response = page.goto(path)
@@ -36,10 +43,7 @@ def test_pages_load_without_console_errors(page, path):
 
 
 def test_an_analysis_shows_timeline_items_live_and_the_answer_once(page):
-    page.goto("/")
-    use_fresh_user(page)
-    page.get_by_test_id("symbols-input").fill("GOOG")
-    page.get_by_test_id("question-input").fill("How is the trend?")
+    fill_analysis(page, "GOOG", "How is the trend?")
     started = time.monotonic()
     page.get_by_test_id("run-button").click()
     page.get_by_test_id("timeline-item").first.wait_for()
@@ -64,10 +68,7 @@ def test_an_analysis_shows_timeline_items_live_and_the_answer_once(page):
 
 
 def test_an_error_in_the_stream_is_shown_as_an_error(page):
-    page.goto("/")
-    use_fresh_user(page)
-    page.get_by_test_id("symbols-input").fill("GOOG")
-    page.get_by_test_id("question-input").fill("#fail")
+    fill_analysis(page, "GOOG", "#fail")
     page.get_by_test_id("run-button").click()
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "error", timeout=30_000)
     expect(page.locator('[data-testid="timeline-item"][data-kind="error"]')).to_have_count(1)
