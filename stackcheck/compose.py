@@ -21,6 +21,8 @@ from pathlib import Path
 
 from testcontainers.compose import DockerCompose
 
+from .docker import run
+
 ROOT = Path(__file__).resolve().parent.parent
 STACK_DIR = ROOT / "stack"
 IMAGES_ENV = STACK_DIR / "images.env"
@@ -37,10 +39,6 @@ def new_project_name() -> str:
     return f"{PROJECT_PREFIX}{os.getpid()}-{secrets.token_hex(3)}"
 
 
-def _docker(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check)
-
-
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -55,7 +53,7 @@ def project_names() -> list[str]:
     """Every stackcheck project that still holds a container, network or volume."""
     projects: set[str] = set()
     for listing in (["ps", "-a"], ["network", "ls"], ["volume", "ls"]):
-        out = _docker(*listing, "--filter", "label=com.docker.compose.project",
+        out = run(*listing, "--filter", "label=com.docker.compose.project",
                       "--format", '{{.Label "com.docker.compose.project"}}').stdout
         projects.update(line for line in out.split() if line.startswith(PROJECT_PREFIX))
     return sorted(projects)
@@ -84,15 +82,15 @@ def remove_project_resources(project: str) -> None:
     for listing, remove in ((["ps", "-aq"], ["rm", "-f", "-v"]),
                             (["network", "ls", "-q"], ["network", "rm"]),
                             (["volume", "ls", "-q"], ["volume", "rm", "-f"])):
-        ids = _docker(*listing, "--filter", label).stdout.split()
+        ids = run(*listing, "--filter", label).stdout.split()
         if ids:
-            _docker(*remove, *ids)
+            run(*remove, *ids)
 
 
 def project_resources(project: str) -> dict[str, list[str]]:
     """What Docker still holds for a project: used to prove that teardown left nothing."""
     label = f"label=com.docker.compose.project={project}"
-    return {kind: _docker(*listing, "--filter", label, "--format", name).stdout.split()
+    return {kind: run(*listing, "--filter", label, "--format", name).stdout.split()
             for kind, listing, name in (("containers", ["ps", "-a"], "{{.Names}}"),
                                         ("networks", ["network", "ls"], "{{.Name}}"),
                                         ("volumes", ["volume", "ls"], "{{.Name}}"))}
@@ -180,20 +178,13 @@ class ComposeStack(DockerCompose):
         remove_project_resources(self.project)
         forget_project(self.project)
 
-    def ps(self) -> list[dict]:
-        out = self._run_command([*self.compose_command_property, "ps", "-a", "--format", "json"])
-        text = out.stdout.decode()
-        rows = []
-        for line in text.splitlines():
-            if line.strip():
-                data = json.loads(line)
-                rows.extend(data if isinstance(data, list) else [data])
-        return rows
+    def service_names(self) -> set[str]:
+        return {c.Service for c in self.get_containers(include_all=True)}
 
     def unhealthy(self) -> dict[str, str]:
         """Services that are not running and healthy, with what they are instead."""
-        return {row["Service"]: f'{row["State"]}/{row.get("Health") or "no healthcheck"}'
-                for row in self.ps() if (row["State"], row.get("Health")) != ("running", "healthy")}
+        return {c.Service: f"{c.State}/{c.Health or 'no healthcheck'}"
+                for c in self.get_containers(include_all=True) if (c.State, c.Health) != ("running", "healthy")}
 
     def wait_healthy(self, timeout: float = 120) -> None:
         """`up --wait` can return while a container crash-loops; check for a steady state."""

@@ -6,8 +6,13 @@ import json
 import subprocess
 
 
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """A docker CLI call whose failure the caller judges (cleanup and evidence go on regardless)."""
+    return subprocess.run(["docker", *args], capture_output=True, text=True)
+
+
 def docker(*args: str) -> str:
-    proc = subprocess.run(["docker", *args], capture_output=True, text=True)
+    proc = run(*args)
     if proc.returncode:
         raise RuntimeError(f"docker {' '.join(args)} failed: {proc.stderr.strip()}")
     return proc.stdout

@@ -7,7 +7,6 @@ client can see (local or, through DOCKER_HOST, remote).
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass, field
 
 from . import docker
@@ -15,8 +14,9 @@ from . import docker
 LOG_TAIL = 400
 
 
-def _run(*cmd: str) -> str:
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+def _output(*args: str) -> str:
+    """A docker call's output, with its error text if it failed: evidence is never lost."""
+    proc = docker.run(*args)
     return proc.stdout + (f"\n[stderr]\n{proc.stderr}" if proc.returncode else "")
 
 
@@ -75,11 +75,11 @@ class StackEvidence:
 
 def collect(project: str) -> StackEvidence:
     label = f"label=com.docker.compose.project={project}"
-    ps = _run("docker", "ps", "-a", "--filter", label,
+    ps = _output("ps", "-a", "--filter", label,
               "--format", "table {{.Names}}\t{{.Image}}\t{{.Status}}\t{{.Ports}}")
     evidence = StackEvidence(project=project, ps=ps)
     for service, info in sorted(docker.containers(project).items()):
-        logs = _run("docker", "logs", "--timestamps", "--tail", str(LOG_TAIL), info["Id"])
+        logs = _output("logs", "--timestamps", "--tail", str(LOG_TAIL), info["Id"])
         evidence.services.append(ServiceEvidence(
             service=service, container=info["Name"].lstrip("/"), state=info["State"],
             logs=logs, inspect=json.dumps(info, indent=2)))

@@ -6,9 +6,8 @@ SERVICES = {"nginx", "frontend", "backend", "postgres", "redis"}
 
 
 def test_every_service_is_running_and_healthy(stack):
-    states = {row["Service"]: (row["State"], row.get("Health", "")) for row in stack.ps()}
-    assert SERVICES <= set(states), f"services present: {sorted(states)}"
-    unhealthy = {svc: st for svc, st in states.items() if st != ("running", "healthy")}
+    assert SERVICES <= stack.service_names(), f"services present: {sorted(stack.service_names())}"
+    unhealthy = stack.unhealthy()
     assert not unhealthy, f"not running and healthy: {unhealthy}"
 
 
