@@ -59,6 +59,12 @@ export default function AnalysisPage() {
   // Leaving the page stops the download.
   useEffect(() => () => controllerRef.current?.abort(), []);
 
+  // A failed request before the stream: say what failed and why, as an error item.
+  async function reportHttpError(res: Response, what: string) {
+    const errors = formatErrors(res.status, await readErrorBody(res));
+    dispatch({ type: "http-error", status: res.status, message: `${what}: ${errors.join("; ")}`, at: Date.now() });
+  }
+
   async function start(e: React.FormEvent) {
     e.preventDefault();
     const symbols = parseSymbols(symbolsInput);
@@ -83,13 +89,7 @@ export default function AnalysisPage() {
         signal,
       });
       if (!sessionRes.ok) {
-        const errors = formatErrors(sessionRes.status, await readErrorBody(sessionRes));
-        dispatch({
-          type: "http-error",
-          status: sessionRes.status,
-          message: `Could not create a session: ${errors.join("; ")}`,
-          at: Date.now(),
-        });
+        await reportHttpError(sessionRes, "Could not create a session");
         return;
       }
       const session = (await sessionRes.json()) as { id: string };
@@ -109,13 +109,7 @@ export default function AnalysisPage() {
         cache: "no-store",
       });
       if (!res.ok || !res.body) {
-        const errors = formatErrors(res.status, await readErrorBody(res));
-        dispatch({
-          type: "http-error",
-          status: res.status,
-          message: `The run could not start: ${errors.join("; ")}`,
-          at: Date.now(),
-        });
+        await reportHttpError(res, "The run could not start");
         return;
       }
       dispatch({ type: "stream-open" });
