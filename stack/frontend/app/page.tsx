@@ -69,7 +69,7 @@ export default function AnalysisPage() {
     e.preventDefault();
     const symbols = parseSymbols(symbolsInput);
     if (symbols.length === 0) {
-      setFormError("Enter at least one symbol, e.g. AAPL, MSFT.");
+      setFormError("Enter at least one symbol, e.g. GOOG, MSFT.");
       return;
     }
     setFormError(null);
@@ -142,7 +142,7 @@ export default function AnalysisPage() {
             data-testid="symbols-input"
             value={symbolsInput}
             onChange={(e) => setSymbolsInput(e.target.value)}
-            placeholder="AAPL, MSFT"
+            placeholder="GOOG, MSFT"
             autoComplete="off"
             spellCheck={false}
           />

@@ -230,7 +230,7 @@ export default function WatchlistsPage() {
             data-testid="watchlist-symbols-input"
             value={symbols}
             onChange={(e) => setSymbols(e.target.value)}
-            placeholder="AAPL, MSFT"
+            placeholder="GOOG, MSFT"
             spellCheck={false}
           />
         </label>
