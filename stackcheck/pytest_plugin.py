@@ -37,14 +37,19 @@ def pytest_configure(config: pytest.Config) -> None:
         signal.signal(sig, _interrupt)
 
 
+# A test's folder under tests/ gives its markers: tests/resilience/... is `resilience`,
+# and, since every test there breaks something on purpose, `destructive` and `slow` too.
+FOLDER_MARKERS = {"functional": ("functional",),
+                  "performance": ("performance", "slow"),
+                  "resilience": ("resilience", "destructive", "slow")}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A test's folder under tests/ is its marker: tests/functional/... is `functional`."""
     tests = Path(config.rootpath) / "tests"
     for item in items:
         if item.path.is_relative_to(tests):
-            folder = item.path.relative_to(tests).parts[0]
-            if folder in ("functional", "performance", "resilience"):
-                item.add_marker(folder)
+            for marker in FOLDER_MARKERS.get(item.path.relative_to(tests).parts[0], ()):
+                item.add_marker(marker)
 
 
 def _log(message: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .compose import ComposeStack
+from .db import DirectPostgres, ExecPostgres
 
 
 @dataclass(frozen=True)
@@ -18,8 +19,9 @@ class Target:
     base_url: str                        # through nginx, as a browser sees it
     project: str                         # compose project, for Docker control and evidence
     backend_url: str | None = None       # the backend without the proxy
-    postgres: dict | None = None         # psycopg.connect(**postgres)
+    db: DirectPostgres | ExecPostgres | None = None  # SQL checks: db.rows(query, params)
     redis: dict | None = None            # redis.Redis(**redis)
+    docker_host: str | None = None       # None: the local engine, whose host PIDs we can signal
 
     def require(self, what: str) -> object:
         """The named access, or a clear error saying the target lacks it."""
@@ -41,7 +43,7 @@ def local_target(stack: ComposeStack) -> Target:
         base_url=f"http://{host}:{nginx}",
         project=stack.project,
         backend_url=f"http://{host}:{backend}",
-        postgres={"host": host, "port": pg, "dbname": env.get("POSTGRES_DB", "stocks"),
-                  "user": env.get("POSTGRES_USER", "stocks"), "password": env["POSTGRES_PASSWORD"]},
+        db=DirectPostgres({"host": host, "port": pg, "dbname": env.get("POSTGRES_DB", "stocks"),
+                           "user": env.get("POSTGRES_USER", "stocks"), "password": env["POSTGRES_PASSWORD"]}),
         redis={"host": host, "port": rd, "password": env["REDIS_PASSWORD"]},
     )

@@ -3,7 +3,6 @@
 import uuid
 
 import httpx
-import psycopg
 import pytest
 import redis
 
@@ -24,8 +23,7 @@ def api(target, user):
 
 @pytest.fixture(scope="module")
 def db(target):
-    with psycopg.connect(**target.require("postgres"), autocommit=True) as conn:
-        yield conn
+    return target.require("db")
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +50,7 @@ def test_a_watchlist_round_trips_and_is_stored_in_postgres(api, db, user):
     assert created.headers["etag"] == f'"{body["version"]}"'
     assert api.get(f"/watchlists/{body['id']}").json()["symbols"] == ["GOOG", "MSFT"]
     assert [w["id"] for w in api.get("/watchlists").json()["items"]] == [body["id"]]
-    row = db.execute("SELECT name FROM watchlists WHERE id::text = %s", (str(body["id"]),)).fetchone()
-    assert row == ("Tech",)
+    assert db.rows("SELECT name FROM watchlists WHERE id::text = %s", (str(body["id"]),)) == [("Tech",)]
 
 
 def test_items_are_added_and_removed(api):
@@ -137,7 +134,7 @@ def test_unicode_names_survive_the_round_trip(api, db):
     name = "Ünïcødé 📈 株式 — ‘quotes’"
     wl = create(api, name=name).json()
     assert api.get(f"/watchlists/{wl['id']}").json()["name"] == name
-    assert db.execute("SELECT name FROM watchlists WHERE id::text = %s", (str(wl["id"]),)).fetchone() == (name,)
+    assert db.rows("SELECT name FROM watchlists WHERE id::text = %s", (str(wl["id"]),)) == [(name,)]
 
 
 def test_a_large_but_allowed_body_is_handled(api):

@@ -74,6 +74,7 @@ def test_an_oversize_body_gets_413(http):
     assert response.json()["status"] == "payload_too_large"
 
 
+@pytest.mark.destructive  # a flood: other clients of a shared host would see 429s too
 def test_over_the_api_rate_limit_answers_429_with_retry_after(target, nginx_env):
     rate, unit = nginx_env["NGINX_API_RATE"].split("r/")
     per_second = int(rate) / (60 if unit == "m" else 1)

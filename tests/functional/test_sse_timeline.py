@@ -7,7 +7,6 @@ drift from what clients parse. Every run here goes through nginx, as a browser's
 import concurrent.futures
 
 import allure
-import psycopg
 import pytest
 
 from stackcheck import docker
@@ -105,6 +104,7 @@ def test_delivery_is_incremental_not_one_burst(goog, pacing):
         f"chunk gaps {text_gaps} do not match the model's pacing of {pacing['chunk_delay']} s"
 
 
+@pytest.mark.slow
 def test_heartbeats_keep_a_slow_run_alive_past_the_proxy_read_timeout(agent, pacing):
     assert pacing["slow_pause"] > pacing["proxy_read_timeout"] > pacing["heartbeat"], pacing
     run = agent.run("Analyze MSFT #slow")
@@ -172,8 +172,8 @@ def test_the_run_is_stored_in_the_session_and_in_the_history(agent, goog, target
     assert mine[0]["final_text"] == final
     assert mine[0]["status"] == "ok" and "GOOG" in mine[0]["symbols"], mine[0]
 
-    with psycopg.connect(**target.require("postgres")) as conn:
-        row = conn.execute("SELECT final_text FROM analyses WHERE session_id = %s", (goog.session_id,)).fetchone()
-        events = conn.execute("SELECT count(*) FROM events WHERE session_id = %s", (goog.session_id,)).fetchone()
-    assert row and row[0] == final, "analysis row missing or different in Postgres"
-    assert events[0] >= len(stored) - 1, f"{events[0]} events in Postgres for {len(stored)} in the session"
+    db = target.require("db")
+    rows = db.rows("SELECT final_text FROM analyses WHERE session_id = %s", (goog.session_id,))
+    [(events,)] = db.rows("SELECT count(*) FROM events WHERE session_id = %s", (goog.session_id,))
+    assert rows == [(final,)], "analysis row missing or different in Postgres"
+    assert events >= len(stored) - 1, f"{events} events in Postgres for {len(stored)} in the session"
