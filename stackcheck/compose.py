@@ -7,6 +7,7 @@ swept at the start of the next one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -33,6 +34,11 @@ _PROJECT_RE = re.compile(rf"^{PROJECT_PREFIX}(\d+)-[0-9a-f]+$")
 # The suite tests the production configuration (budgets, read-only filesystems), with the
 # test override publishing ports on 127.0.0.1.
 TEST_FILES = ("compose.yml", "compose.prod.yml", "compose.test.yml")
+
+
+# Images are tagged per checkout: a second checkout on the same machine (a scratch copy
+# with a deliberate bug, a branch) builds and runs its own images, never this one's.
+IMAGE_TAG = "stackcheck-" + hashlib.sha1(str(ROOT).encode()).hexdigest()[:8]
 
 
 def new_project_name() -> str:
@@ -130,7 +136,8 @@ class ComposeStack(DockerCompose):
             # Fresh secrets per run: nothing depends on a developer's stack/.env.
             passwords = {"POSTGRES_PASSWORD": secrets.token_urlsafe(24),
                          "REDIS_PASSWORD": secrets.token_urlsafe(24)}
-            env = {"COMPOSE_PROJECT_NAME": self.project, "SECRETS_DIR": str(self._secrets_dir),
+            env = {"COMPOSE_PROJECT_NAME": self.project, "IMAGE_TAG": IMAGE_TAG,
+                   "SECRETS_DIR": str(self._secrets_dir),
                    **passwords, **self.extra_env}
             self._env_path.touch(mode=0o600)
             self._env_path.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
