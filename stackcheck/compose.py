@@ -202,5 +202,11 @@ class ComposeStack(DockerCompose):
             raise TimeoutError(f"not healthy after {timeout:.0f} s: {bad}")
 
     def published(self, service: str, port: int) -> tuple[str, int]:
-        host, published = self.get_service_host_and_port(service, port)
-        return host or "127.0.0.1", int(published)
+        """Where the test override publishes a service's port on loopback. Only that one: a
+        port also published by mistake elsewhere is for the security tests to report."""
+        publishers = [p for p in self.get_container(service).Publishers
+                      if p.TargetPort == port and p.URL in ("127.0.0.1", "0.0.0.0")]
+        if not publishers:
+            raise LookupError(f"{service} does not publish port {port} on 127.0.0.1")
+        # Prefer the override's loopback binding to one on every interface.
+        return "127.0.0.1", int(sorted(publishers, key=lambda p: p.URL != "127.0.0.1")[0].PublishedPort)

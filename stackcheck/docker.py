@@ -40,3 +40,8 @@ def env_of(project: str, service: str) -> dict[str, str]:
     """A running service's environment, as its container was started."""
     env = containers(project)[service]["Config"]["Env"]
     return dict(line.split("=", 1) for line in env)
+
+
+def exec_in(project: str, service: str, *command: str) -> str:
+    """Run a command in a service's container; its stdout."""
+    return docker("exec", containers(project)[service]["Name"].lstrip("/"), *command)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 import sys
@@ -13,7 +14,7 @@ import pytest
 
 from . import evidence
 from .compose import ROOT, STACK_DIR, TEST_FILES, ComposeStack, new_project_name, sweep_orphans
-from .target import Target, local_target
+from .target import Target, local_target, remote_target
 
 EVIDENCE_DIR = ROOT / "reports" / "evidence"
 
@@ -24,6 +25,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="leave the bundled stack running after the run, for debugging")
     group.addoption("--reuse-stack", metavar="PROJECT",
                     help="run against a stack kept by --keep-stack instead of starting one")
+    group.addoption("--target", choices=("local", "remote"), default=os.environ.get("STACKCHECK_TARGET", "local"),
+                    help="local: start the bundled stack (default); remote: test a deployed stack "
+                         "at --base-url, controlled through --docker-host [env STACKCHECK_TARGET]")
+    group.addoption("--base-url", default=os.environ.get("STACKCHECK_BASE_URL"),
+                    help="remote target: nginx's URL, e.g. https://staging.example.com [env STACKCHECK_BASE_URL]")
+    group.addoption("--docker-host", default=os.environ.get("DOCKER_HOST"),
+                    help="remote target: its Docker engine, e.g. ssh://deploy@vps.example.com [env DOCKER_HOST]")
+    group.addoption("--project", default=os.environ.get("STACKCHECK_PROJECT", "stock-analyst"),
+                    help="remote target: its compose project name (default stock-analyst) [env STACKCHECK_PROJECT]")
+    group.addoption("--allow-destructive", action="store_true",
+                    default=os.environ.get("STACKCHECK_ALLOW_DESTRUCTIVE") == "1",
+                    help="run destructive tests (floods, crashes, data removal) against a remote "
+                         "target [env STACKCHECK_ALLOW_DESTRUCTIVE=1]")
 
 
 def _interrupt(signum: int, _frame) -> None:
@@ -31,6 +45,8 @@ def _interrupt(signum: int, _frame) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--target") == "remote" and not config.getoption("--base-url"):
+        raise pytest.UsageError("--target remote needs --base-url (nginx's URL on that host)")
     # SIGINT and SIGTERM (Ctrl-C, CI timeouts, `kill`) unwind the run, so fixture teardown
     # removes the stack. SIGINT too: a shell starts background jobs with it ignored.
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -50,6 +66,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.path.is_relative_to(tests):
             for marker in FOLDER_MARKERS.get(item.path.relative_to(tests).parts[0], ()):
                 item.add_marker(marker)
+    if config.getoption("--target") == "remote" and not config.getoption("--allow-destructive"):
+        refused = pytest.mark.skip(reason=f"destructive: refused against the remote target "
+                                          f"{config.getoption('--base-url')} without --allow-destructive")
+        for item in items:
+            if item.get_closest_marker("destructive"):
+                item.add_marker(refused)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Against the bundled stack nothing may be skipped: it offers everything a test needs."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if skipped and config.getoption("--target") == "local":
+        terminalreporter.write_line(
+            f"[stackcheck] {len(skipped)} test(s) skipped against the bundled stack: "
+            f"that hides a test, so the run fails", red=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped and session.config.getoption("--target") == "local" and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _log(message: str) -> None:
@@ -130,8 +168,12 @@ def stack(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
-def target(stack: ComposeStack) -> Target:
-    return local_target(stack)
+def target(request: pytest.FixtureRequest) -> Target:
+    config = request.config
+    if config.getoption("--target") == "remote":
+        return remote_target(config.getoption("--base-url"), config.getoption("--project"),
+                             config.getoption("--docker-host"))
+    return local_target(request.getfixturevalue("stack"))
 
 
 @pytest.fixture(scope="session")
@@ -154,8 +196,8 @@ def _evidence_on_failure(request: pytest.FixtureRequest):
     yield
     failed = any(getattr(request.node, f"rep_{w}", None) and getattr(request.node, f"rep_{w}").failed
                  for w in ("setup", "call"))
-    if failed and "stack" in request.fixturenames:
-        project = request.getfixturevalue("stack").project
+    if failed and "target" in request.fixturenames:
+        project = request.getfixturevalue("target").project
         found = save_evidence(project, "on failure")
         request.node.add_report_section("call", "stack evidence",
                                         f"{found.summary}\nfull evidence: {EVIDENCE_DIR / project}")

@@ -1,34 +1,51 @@
 """Where the stack under test is, and how to reach it.
 
-Tests only ever see a Target: an HTTP base URL through nginx, optional direct access to
-the backend, Postgres and Redis, and the compose project for Docker control and evidence.
-The bundled stack is one kind of target; remote hosts are another.
+Tests only ever see a Target: an HTTP base URL through nginx, SQL checks, optional direct
+access to the backend and Redis, and the compose project for Docker control and evidence.
+Docker control always goes through the docker CLI, so DOCKER_HOST (a local socket, or
+ssh://user@host for a VPS) decides which engine answers.
+
+- local: the bundled stack from stack/, started by the suite, with test ports on 127.0.0.1.
+- remote: a stack deployed with `stack/scripts/stack deploy` on another host (staging, the
+  VPS). Only nginx is published there; SQL runs through `docker exec` into Postgres.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
+import pytest
+
+from . import docker
 from .compose import ComposeStack
 from .db import DirectPostgres, ExecPostgres
+
+# Files the prod compose file mounts secrets from, per service (compose.prod.yml).
+SECRET_FILES = {"postgres": "/run/secrets/postgres_password", "redis": "/run/secrets/redis_password"}
 
 
 @dataclass(frozen=True)
 class Target:
-    kind: str                            # "local": the bundled stack from stack/
+    kind: str                            # "local" or "remote"
     base_url: str                        # through nginx, as a browser sees it
     project: str                         # compose project, for Docker control and evidence
     backend_url: str | None = None       # the backend without the proxy
     db: DirectPostgres | ExecPostgres | None = None  # SQL checks: db.rows(query, params)
     redis: dict | None = None            # redis.Redis(**redis)
     docker_host: str | None = None       # None: the local engine, whose host PIDs we can signal
+    secrets: tuple[str, ...] = ()        # secret values, to prove they leak nowhere
 
-    def require(self, what: str) -> object:
-        """The named access, or a clear error saying the target lacks it."""
+    def require(self, what: str):
+        """The named access, or a skip that names what this target lacks (never a pass)."""
         value = getattr(self, what)
-        if value is None:
-            raise LookupError(f"target {self.kind} ({self.base_url}) offers no {what} access")
+        if value in (None, ()):
+            pytest.skip(f"needs {what} access, which the {self.kind} target {self.base_url} does not offer")
         return value
+
+    @property
+    def is_remote(self) -> bool:
+        return self.kind == "remote"
 
 
 def local_target(stack: ComposeStack) -> Target:
@@ -46,4 +63,27 @@ def local_target(stack: ComposeStack) -> Target:
         db=DirectPostgres({"host": host, "port": pg, "dbname": env.get("POSTGRES_DB", "stocks"),
                            "user": env.get("POSTGRES_USER", "stocks"), "password": env["POSTGRES_PASSWORD"]}),
         redis={"host": host, "port": rd, "password": env["REDIS_PASSWORD"]},
+        secrets=tuple(v for k, v in env.items() if k.endswith("PASSWORD")),
     )
+
+
+def remote_target(base_url: str, project: str, docker_host: str | None) -> Target:
+    """A Target for a deployed stack, reached over HTTP and the (remote) Docker API only."""
+    if docker_host:
+        os.environ["DOCKER_HOST"] = docker_host  # every docker and compose call goes there
+    found = docker.containers(project)
+    if not found:
+        where = docker_host or os.environ.get("DOCKER_HOST") or "the local engine"
+        raise LookupError(f"no containers of compose project {project!r} on {where}: "
+                          f"is the stack deployed there, and is --project right?")
+    db = None
+    if "postgres" in found:
+        name = found["postgres"]["Name"].lstrip("/")
+        env = docker.env_of(project, "postgres")
+        user = env.get("POSTGRES_USER", "postgres")
+        db = ExecPostgres(name, user, env.get("POSTGRES_DB", user))
+    secrets = tuple(value for svc, path in SECRET_FILES.items() if svc in found
+                    if (value := docker.run("exec", found[svc]["Name"].lstrip("/"), "cat", path).stdout.strip()))
+    engine = docker_host or os.environ.get("DOCKER_HOST", "")
+    return Target(kind="remote", base_url=base_url.rstrip("/"), project=project, db=db,
+                  docker_host=None if engine.startswith("unix://") else engine or None, secrets=secrets)

@@ -21,8 +21,8 @@ def each(containers: dict[str, dict], bad) -> dict[str, object]:
 
 
 def test_no_container_runs_as_root(containers):
-    assert not each(containers, lambda c: c["Config"]["User"] in ROOT_USERS and "root user"), \
-        "these run as root; set USER in the Dockerfile"
+    as_root = sorted(each(containers, lambda c: c["Config"]["User"] in ROOT_USERS))
+    assert not as_root, f"{as_root} run as root: set a non-root USER in their Dockerfile"
 
 
 def test_root_filesystems_are_read_only(containers):
@@ -57,16 +57,16 @@ def test_only_nginx_publishes_ports_in_the_base_compose_file():
     assert publishing == ["nginx"], f"services publishing ports in compose.yml: {publishing}"
 
 
-def test_published_ports_of_the_test_stack_bind_to_loopback_only(containers):
+def test_only_nginx_is_reachable_from_other_hosts(containers):
+    """The test override publishes more, but on 127.0.0.1 only; a deployed host publishes nginx alone."""
     def public(c):
         bindings = [b for ports in (c["HostConfig"]["PortBindings"] or {}).values() for b in ports or []]
         return [b for b in bindings if b["HostIp"] not in ("127.0.0.1", "::1")]
-    assert not each(containers, public)
+    assert not each({svc: c for svc, c in containers.items() if svc != "nginx"}, public)
 
 
-def test_no_secret_in_image_history_or_baked_in_env(containers, stack):
-    secrets = [v for k, v in stack.secrets.items() if k.endswith("PASSWORD")]
-    assert secrets
+def test_no_secret_in_image_history_or_baked_in_env(containers, target):
+    secrets = target.require("secrets")
     for svc, c in containers.items():
         image = docker.image(c["Image"])
         baked = "\n".join(image["Config"].get("Env") or []) + "\n".join(docker.image_history(c["Image"]))

@@ -2,12 +2,17 @@
 
 import httpx
 
+from stackcheck import docker
+
 SERVICES = {"nginx", "frontend", "backend", "postgres", "redis"}
 
 
-def test_every_service_is_running_and_healthy(stack):
-    assert SERVICES <= stack.service_names(), f"services present: {sorted(stack.service_names())}"
-    unhealthy = stack.unhealthy()
+def test_every_service_is_running_and_healthy(target):
+    found = docker.containers(target.project)
+    assert SERVICES <= set(found), f"services present: {sorted(found)}"
+    unhealthy = {svc: f"{c['State']['Status']}/{c['State'].get('Health', {}).get('Status', 'no healthcheck')}"
+                 for svc, c in found.items()
+                 if (c["State"]["Status"], c["State"].get("Health", {}).get("Status")) != ("running", "healthy")}
     assert not unhealthy, f"not running and healthy: {unhealthy}"
 
 
