@@ -1,0 +1,76 @@
+"""The chaos report: one row per fault injected in a run, as a Markdown table.
+
+Columns: what was done to which service, how long until Docker reported it healthy and
+until it served through nginx again, how many outside requests failed meanwhile, and how
+much acknowledged data was lost (which must be 0). Written to reports/chaos/ and attached
+to the Allure report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .compose import ROOT
+
+REPORT_DIR = ROOT / "reports" / "chaos"
+
+
+@dataclass
+class FaultRun:
+    fault: str                                # crash, stop, pause, disconnect, restore, ...
+    service: str
+    time_to_healthy: float | None = None      # seconds from the end of the fault; None: never
+    time_to_serving: float | None = None
+    requests: int = 0                         # outside probes sent while the fault lasted
+    failed: int = 0                           # of those, how many failed
+    restarts: int = 0                         # Docker's RestartCount went up by this much
+    data_lost: int | None = None              # acknowledged writes missing afterwards; None: not measured
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def why(self) -> str:
+        return "; ".join(self.notes) or "no notes"
+
+
+def _seconds(value: float | None) -> str:
+    return "never" if value is None else f"{value:.1f}"
+
+
+@dataclass
+class ChaosReport:
+    rows: list[FaultRun] = field(default_factory=list)
+    broken: str | None = None                 # the stack could not be brought back: why
+
+    HEADER = ("Fault", "Service", "Time to healthy (s)", "Time to serving (s)",
+              "Requests failed", "Restarts", "Data lost", "Notes")
+
+    def add(self, run: FaultRun) -> None:
+        self.rows.append(run)
+
+    @property
+    def data_lost(self) -> int:
+        return sum(r.data_lost or 0 for r in self.rows)
+
+    def markdown(self, title: str = "Chaos report") -> str:
+        lines = [f"# {title}", ""]
+        if self.broken:
+            lines += [f"**STACK BROKEN: {self.broken}. Tests after this fault did not run.**", ""]
+        lines += ["| " + " | ".join(self.HEADER) + " |", "|" + "---|" * len(self.HEADER)]
+        for r in self.rows:
+            serving = _seconds(r.time_to_serving) if r.requests else "n/a"  # nothing to probe
+            cells = (r.fault, r.service, _seconds(r.time_to_healthy), serving,
+                     f"{r.failed}/{r.requests}", str(r.restarts),
+                     "not measured" if r.data_lost is None else str(r.data_lost),
+                     "; ".join(r.notes).replace("|", "\\|"))
+            lines.append("| " + " | ".join(cells) + " |")
+        measured = [r for r in self.rows if r.data_lost is not None]
+        lines += ["", f"{len(self.rows)} faults; data lost: {self.data_lost} "
+                      f"(measured in {len(measured)} of them; must be 0)"]
+        return "\n".join(lines) + "\n"
+
+    def write(self, folder: Path = REPORT_DIR) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "chaos-report.md"
+        path.write_text(self.markdown())
+        return path

@@ -1,0 +1,51 @@
+"""Resilience tests share one fault library and one chaos report per session.
+
+A fault whose rollback failed marks the stack broken: every later test here then fails at
+once, naming that fault, instead of testing a stack that is already down.
+"""
+
+import allure
+import pytest
+
+from stackcheck.chaos import ChaosReport
+from stackcheck.faults import Faults
+from stackcheck.target import local_target
+
+
+@pytest.fixture(scope="session")
+def chaos_report():
+    report = ChaosReport()
+    yield report
+    if report.rows or report.broken:
+        path = report.write()
+        allure.attach(report.markdown(), name="chaos report", attachment_type=allure.attachment_type.TEXT)
+        print(f"\n[stackcheck] chaos report: {path}\n{report.markdown()}")
+
+
+@pytest.fixture(scope="session")
+def faults(request, target, chaos_report) -> Faults:
+    if target.kind == "local":
+        # A restarted container gets new published ports: read them again each time.
+        stack = request.getfixturevalue("stack")
+        return Faults(lambda: local_target(stack), chaos_report)
+    return Faults(lambda: target, chaos_report)
+
+
+@pytest.fixture(autouse=True)
+def _refuse_a_broken_stack(faults, request):
+    """Fail (not skip) every test after a fault the stack did not come back from; attach
+    this test's rows of the chaos report."""
+    if faults.broken:
+        pytest.fail(f"stack broken by {faults.broken}", pytrace=False)
+    first = len(faults.report.rows)
+    yield
+    if rows := faults.report.rows[first:]:
+        allure.attach(ChaosReport(rows).markdown(f"Faults in {request.node.name}"),
+                      name="faults", attachment_type=allure.attachment_type.TEXT)
+
+
+@pytest.fixture
+def live(faults):
+    """The target as it is now (after a restart, its ports may have moved)."""
+    faults.target = faults.refresh()
+    return faults.target

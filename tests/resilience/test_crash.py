@@ -1,0 +1,69 @@
+"""Real crashes (SIGKILL of a container's main process): Docker's restart policy must bring
+each service back, healthy within its budget, serving through nginx again."""
+
+import threading
+import time
+
+import pytest
+
+from stackcheck.agent import AgentClient
+from stackcheck.faults import recovery_budget
+
+SERVICES = ["nginx", "frontend", "backend", "postgres", "redis", "backup"]
+
+
+def assert_recovered(run, service: str) -> None:
+    budget = recovery_budget(service)
+    assert run.restarts >= 1, f"Docker did not restart {service} after a crash: {run.why}"
+    assert run.time_to_healthy is not None and run.time_to_healthy < budget["healthy_s"], (
+        f"{service} healthy after {run.time_to_healthy} s, budget {budget['healthy_s']} s: {run.why}")
+    if service != "backup":  # the sidecar serves nothing over HTTP
+        assert run.time_to_serving is not None and run.time_to_serving < budget["serving_s"], (
+            f"{service} serving through nginx after {run.time_to_serving} s, budget {budget['serving_s']} s: {run.why}")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_crashed_service_is_restarted_and_serves_again(faults, service):
+    with faults.crash(service) as crash:
+        pass
+    assert_recovered(crash, service)
+
+
+def test_a_crash_of_the_app_under_init_through_docker_exec_is_restarted_too(faults):
+    """The remote way (only the Docker API in reach): kill init's child inside the container."""
+    with faults.crash("backend", via="exec") as crash:
+        pass
+    assert_recovered(crash, "backend")
+
+
+def test_a_backend_crash_mid_stream_fails_the_run_cleanly_and_the_next_run_works(faults, live):
+    outcome = {}
+
+    def stream():
+        with AgentClient(live.base_url, timeout=30) as agent:
+            # A run that pauses for 20 s before its answer: the crash lands mid-stream.
+            outcome["run"] = agent.run("How is WTI doing? #slow=20")
+
+    reader = threading.Thread(target=stream, daemon=True)
+    reader.start()
+    time.sleep(2)
+    assert reader.is_alive(), f"the run ended before the crash: {outcome}"
+    with faults.crash("backend") as crash:
+        crashed = time.monotonic()
+        reader.join(timeout=15)
+        ended_after = time.monotonic() - crashed
+        assert not reader.is_alive(), "the client still waits 15 s after the backend crashed: a hang"
+    assert_recovered(crash, "backend")
+
+    rec = outcome["run"].recording
+    assert rec.status == 200 and rec.data_frames, "the stream had not started before the crash"
+    failed = rec.transport_error or outcome["run"].timeline.errors or rec.unterminated
+    assert failed, f"the stream looked complete although the backend died mid-run:\n{rec.transcript()}"
+    assert not any(e.get("finishReason") == "STOP" and not e.get("partial") for e in rec.events), \
+        "a run cut off by a crash must not end with a final answer"
+    crash.notes.append(f"stream ended {ended_after:.1f} s after the crash: {rec.transport_error or 'error event'}")
+
+    with AgentClient(faults.target.base_url, timeout=30) as agent:
+        again = agent.run("How is WTI doing?")
+    assert again.recording.status == 200 and not again.timeline.errors, again.recording.transcript()
+    assert again.timeline.texts and "WTI" in again.timeline.texts[-1].text
