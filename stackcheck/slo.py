@@ -31,11 +31,11 @@ def section(name: str) -> dict:
     return data[name]
 
 
-def latency_spec(name: str) -> dict:
-    """A latency SLO with the file's defaults filled in."""
-    spec = section("latency").get(name)
+def latency_spec(name: str, kind: str = "latency") -> dict:
+    """A latency SLO (of `latency` or `page_load`) with the file's defaults filled in."""
+    spec = section(kind).get(name)
     if spec is None:
-        raise KeyError(f"{SLO_FILE.name} has no latency SLO {name!r}")
+        raise KeyError(f"{SLO_FILE.name} has no {kind} SLO {name!r}")
     return {**section("defaults"), **spec}
 
 
@@ -62,15 +62,28 @@ class Verdict:
     percentiles: dict[str, float] = field(default_factory=dict)
     error_ratio: float = 0.0
     reasons: list[str] = field(default_factory=list)
+    unit: str = "ms"
 
     def row(self) -> str:
-        p = "  ".join(f"{k}={v:.0f}ms" for k, v in self.percentiles.items())
+        p = "  ".join(f"{k}={v:.0f}{self.unit}" for k, v in self.percentiles.items())
         why = "; ".join(self.reasons)
         return f"{self.status.upper():4}  {self.name:18} n={self.samples:<6} err={self.error_ratio:.2%}  {p}  {why}"
 
 
-def _breaches(observed: dict[str, float], limits: dict[str, float]) -> list[str]:
-    return [f"{k} {observed[k]:.0f} ms >= {v} ms" for k, v in limits.items() if observed[k] >= v]
+def _breaches(observed: dict[str, float], limits: dict[str, float], unit: str) -> list[str]:
+    return [f"{k} {observed[k]:.0f} {unit} >= {v} {unit}" for k, v in limits.items() if observed[k] >= v]
+
+
+def _judge(verdict: Verdict, spec: dict) -> Verdict:
+    """Observed values against the spec's `fail` limits, then its tighter `warn` targets."""
+    if failed := _breaches(verdict.percentiles, spec["fail"], verdict.unit):
+        verdict.status = FAIL
+        verdict.reasons += failed
+    elif warned := _breaches(verdict.percentiles, spec.get("warn", {}), verdict.unit):
+        if verdict.status == PASS:
+            verdict.status = WARN
+        verdict.reasons += [f"above target: {w}" for w in warned]
+    return verdict
 
 
 def evaluate(name: str, samples: list[Sample], spec: dict) -> Verdict:
@@ -87,16 +100,19 @@ def evaluate(name: str, samples: list[Sample], spec: dict) -> Verdict:
     if verdict.error_ratio > spec["max_error_ratio"]:
         verdict.status = FAIL
         verdict.reasons.append(f"error ratio {verdict.error_ratio:.2%} > {spec['max_error_ratio']:.2%}")
-    if not ok_ms:
-        return verdict
-    if failed := _breaches(verdict.percentiles, spec["fail"]):
+    return _judge(verdict, spec) if ok_ms else verdict
+
+
+def budget(name: str, observed: dict[str, float], samples: int, spec: dict, min_samples: int,
+           unit: str) -> Verdict:
+    """A measured budget (peak memory, average CPU, ...): too few samples is a failure."""
+    verdict = Verdict(name, PASS, samples, unit=unit)
+    if samples < min_samples:
         verdict.status = FAIL
-        verdict.reasons += failed
-    elif warned := _breaches(verdict.percentiles, spec.get("warn", {})):
-        if verdict.status == PASS:
-            verdict.status = WARN
-        verdict.reasons += [f"above target: {w}" for w in warned]
-    return verdict
+        verdict.reasons.append(f"only {samples} samples, need {min_samples}")
+        return verdict
+    verdict.percentiles = observed
+    return _judge(verdict, spec)
 
 
 def gate(verdicts: list[Verdict]) -> bool:

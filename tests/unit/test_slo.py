@@ -72,3 +72,21 @@ def test_the_slo_file_holds_the_seed_promises():
         assert spec["min_samples"] >= 1 and "fail" in spec
         for k, v in spec.get("warn", {}).items():
             assert k not in spec["fail"] or v < spec["fail"][k], f"{name}: warn {k} must be tighter than fail"
+
+
+def test_budgets_use_the_same_strict_limits_and_fail_without_enough_samples():
+    spec = {"fail": {"peak": 1024}, "warn": {"peak": 512}}
+    assert slo.budget("memory", {"peak": 100}, 10, spec, 5, "MiB").status == PASS
+    assert slo.budget("memory", {"peak": 512}, 10, spec, 5, "MiB").status == WARN
+    breached = slo.budget("memory", {"peak": 1024}, 10, spec, 5, "MiB")
+    assert breached.status == FAIL and breached.reasons == ["peak 1024 MiB >= 1024 MiB"]
+    assert slo.budget("memory", {"peak": 100}, 4, spec, 5, "MiB").status == FAIL
+
+
+def test_the_slo_file_holds_the_seed_budgets():
+    assert slo.latency_spec("load", "page_load")["fail"]["p50"] == 3000
+    resources = slo.section("resources")
+    assert resources["memory_mb"]["fail"]["peak"] == 1024 and resources["cpu_percent"]["fail"]["average"] == 50
+    for budget in ("memory_mb", "cpu_percent"):
+        (stat, limit), = resources[budget]["fail"].items()
+        assert resources[budget]["warn"][stat] < limit
