@@ -1,0 +1,75 @@
+"""An agent user: opens a session, asks the stock agent a question and reads the whole stream.
+
+Each run reports three entries: `sse_ttfb` (response headers), `sse_first_event` (the first
+agent event) and `sse_full_run` (the stream closed, the run complete and without error).
+Debug it alone: python locustfiles/agent_user.py --host http://127.0.0.1:8080
+"""
+
+import json
+import random
+import time
+import uuid
+
+from _common import StackUser
+from locust import between, run_single_user, task
+
+from stackcheck.agent import APP
+from stackcheck.load import request_name
+
+QUESTIONS = (
+    "Analyze GOOG over the last year: trend and risk?",
+    "Compare MSFT and SPX in 2010",
+    "How did oil (WTI) perform from 2007 to 2009?",
+    "Show the price history of the Nasdaq in 2012",
+)
+
+
+class AgentUser(StackUser):
+    slos = ("api", "sse_ttfb", "sse_first_event", "sse_full_run")
+    weight = 1
+    wait_time = between(2, 4)
+
+    def on_start(self) -> None:
+        self.user_id = f"load-{uuid.uuid4().hex[:12]}"
+
+    @task
+    def ask(self) -> None:
+        session = self.client.post(f"/apps/{APP}/users/{self.user_id}/sessions", json={},
+                                   name=request_name("api", "/apps/[app]/users/[user]/sessions"))
+        if session.ok:
+            self.run_sse(session.json()["id"], random.choice(QUESTIONS))
+
+    def run_sse(self, session_id: str, question: str) -> None:
+        body = {"app_name": APP, "user_id": self.user_id, "session_id": session_id, "streaming": True,
+                "new_message": {"role": "user", "parts": [{"text": question}]}}
+        started = time.perf_counter()
+        first_event, error = None, None
+        # Locust times this request to its response headers (stream=True): the TTFB entry.
+        with self.client.post("/run_sse", json=body, stream=True, catch_response=True,
+                              headers={"Accept": "text/event-stream"},
+                              name=request_name("sse_ttfb", "/run_sse")) as response:
+            if response.status_code != 200:
+                response.failure(f"HTTP {response.status_code}")
+                return
+            try:
+                for line in response.iter_lines(decode_unicode=True):
+                    if line.startswith("data:"):
+                        first_event = first_event or time.perf_counter()
+                        event = json.loads(line[5:])
+                        if "errorCode" in event or "error" in event:
+                            error = error or f"error in the stream: {line[5:200]}"
+            except Exception as exc:  # a reset or a timeout mid-stream fails the run, not the user
+                error = f"stream broken: {exc!r}"
+        ended = time.perf_counter()
+        self.report("sse_first_event", (first_event or ended) - started,
+                    None if first_event else "the stream closed before any event")
+        self.report("sse_full_run", ended - started, error)
+
+    def report(self, slo: str, seconds: float, error: str | None) -> None:
+        self.environment.events.request.fire(
+            request_type="SSE", name=request_name(slo, "/run_sse"), response_time=seconds * 1000,
+            response_length=0, exception=RuntimeError(error) if error else None, context={})
+
+
+if __name__ == "__main__":
+    run_single_user(AgentUser)

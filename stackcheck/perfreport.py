@@ -1,0 +1,70 @@
+"""reports/performance/summary.md: each measured number beside our target and the seed's limit."""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import allure
+
+from .compose import ROOT
+
+REPORT_DIR = ROOT / "reports" / "performance"
+_KINDS = {".csv": allure.attachment_type.CSV, ".html": allure.attachment_type.HTML,
+          ".png": allure.attachment_type.PNG, ".json": allure.attachment_type.JSON}
+
+
+def attach_file(path: Path, name: str | None = None) -> None:
+    """Attach a report file to the Allure results, typed by its extension."""
+    allure.attach.file(str(path), name=name or path.name,
+                       attachment_type=_KINDS.get(path.suffix, allure.attachment_type.TEXT))
+
+
+@dataclass(frozen=True)
+class Row:
+    what: str
+    value: float
+    unit: str
+    warn: float | None = None     # our own target
+    fail: float | None = None     # the seed's limit
+    note: str = ""
+
+
+def share(value: float, limit: float | None) -> str:
+    """How much of a limit a value uses: '31 %' leaves 69 % headroom; over 100 % breaches it."""
+    return "" if limit is None else f"{value / limit:.0%}"
+
+
+def _number(value: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f} {unit}" if abs(value) < 10 else f"{value:.0f} {unit}"
+
+
+class Summary:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows: list[Row] = []
+
+    def add(self, what: str, value: float, unit: str, warn: float | None = None,
+            fail: float | None = None, note: str = "") -> None:
+        self.rows.append(Row(what, value, unit, warn, fail, note))
+
+    def markdown(self) -> str:
+        lines = ["# Performance summary", "",
+                 f"Measured {time.strftime('%Y-%m-%d %H:%M %Z')} on {platform.node()} "
+                 f"({platform.machine()}), against the bundled stack. Limits come from slo.yaml: "
+                 "`fail` is the seed's promise, `warn` our own target. \"Of target\" and \"of limit\" "
+                 "say how much of each the measurement uses (over 100 % breaches it).", "",
+                 "| What | Measured | Target (warn) | Of target | Seed limit (fail) | Of limit | Note |",
+                 "| --- | --- | --- | --- | --- | --- | --- |"]
+        lines += [f"| {r.what} | {_number(r.value, r.unit)} | {_number(r.warn, r.unit)} | {share(r.value, r.warn)} "
+                  f"| {_number(r.fail, r.unit)} | {share(r.value, r.fail)} | {r.note} |" for r in self.rows]
+        return "\n".join(lines) + "\n"
+
+    def write(self) -> Path:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(self.markdown())
+        return self.path

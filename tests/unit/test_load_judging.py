@@ -1,0 +1,58 @@
+"""Load-run judging: request names to SLOs, no data, warm-up, results on disk, and Locust's exit code."""
+
+from pathlib import Path
+
+from stackcheck import load
+from stackcheck.load import RawSample
+from stackcheck.slo import FAIL, PASS
+
+START = 1_700_000_000.0
+
+
+def samples(slo: str, ms: float, n: int, after_s: float = 10.0, ok: bool = True) -> list[RawSample]:
+    return [RawSample(START + after_s + i * 0.1, slo, f"{slo}:/x", ms, ok) for i in range(n)]
+
+
+def test_request_names_map_to_slo_sections_and_others_are_not_gated():
+    assert load.slo_of(load.request_name("api", "/api/v1/stocks")) == "api"
+    assert load.slo_of("sse_first_event:/run_sse") == "sse_first_event"
+    assert load.slo_of("/api/v1/stocks") is None
+    assert load.slo_of("nosuchslo:/x") is None
+
+
+def test_an_expected_slo_without_traffic_fails_as_no_data():
+    verdicts = {v.name: v for v in load.judge(samples("api", 20, 100), ["api", "page"], START)}
+    assert verdicts["api"].status == PASS
+    assert verdicts["page"].status == FAIL and "only 0 samples" in verdicts["page"].reasons[0]
+
+
+def test_the_warm_up_is_cut_by_wall_clock_time_from_the_start():
+    slow_start = samples("api", 5000, 50, after_s=0)  # inside the 5 s warm-up
+    [verdict] = load.judge(slow_start + samples("api", 20, 50, after_s=10), ["api"], START)
+    assert verdict.status == PASS and verdict.samples == 50
+
+
+def test_a_slow_route_fails_with_the_breached_percentiles():
+    [verdict] = load.judge(samples("api", 1500, 100), ["api"], START)
+    assert verdict.status == FAIL and "p95 1500 ms >= 1000 ms" in verdict.reasons
+
+
+def test_results_round_trip_through_files(tmp_path: Path):
+    raw = samples("api", 20, 30) + samples("sse_first_event", 50, 30) + samples("sse_full_run", 900, 30)
+    verdicts = load.judge(raw, ["api", "sse_first_event"], START)
+    load.write_results(tmp_path, raw, verdicts, START)
+    run = load.LoadRun(0, "", tmp_path)
+    assert run.verdict["passed"] and set(run.verdicts) == {"api", "sse_first_event"}
+    assert len(run.samples()) == 90 and run.samples()[0]["t"] == 10.0
+    # 30 API requests over 10.0..12.9 s, counted after a 10 s warm-up: 30 / 2.9 s
+    assert round(run.requests_per_s({"api"}, after=10.0), 1) == 10.3
+    assert "gate: PASSED" in run.table
+
+
+def test_locust_exits_non_zero_with_a_verdict_when_its_slo_gets_no_data(tmp_path: Path):
+    # Nothing listens on port 9 (discard) here: every request fails, and 2 s never leave the warm-up.
+    run = load.run_locust("http://127.0.0.1:9", tmp_path, users=1, spawn_rate=1, run_time_s=2,
+                          user_classes=("ApiUser",))
+    assert run.exit_code == 1, run.output[-2000:]
+    assert "FAIL  api" in run.output and "gate: FAILED" in run.output
+    assert not run.verdict["passed"] and run.verdicts["api"].reasons[0].startswith("only 0 samples")
