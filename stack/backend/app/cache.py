@@ -140,8 +140,10 @@ async def read_through(
     return value, status
 
 
-async def ping(timeout: float = 2.0) -> None:
-    """A real round trip, whatever the bypass state: readiness must see the truth."""
+async def ping(timeout: float | None = None) -> None:
+    """A real round trip, whatever the bypass state: readiness must see the truth. Bounded
+    like every cache call (`redis_timeout_seconds`): a stopped Redis's name can take seconds
+    to fail to resolve, and readiness must answer within its healthcheck's timeout."""
     await _call(lambda: client().ping(), timeout)
 
 
