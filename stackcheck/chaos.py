@@ -58,7 +58,7 @@ class ChaosReport:
             lines += [f"**STACK BROKEN: {self.broken}. Tests after this fault did not run.**", ""]
         lines += ["| " + " | ".join(self.HEADER) + " |", "|" + "---|" * len(self.HEADER)]
         for r in self.rows:
-            serving = _seconds(r.time_to_serving) if r.requests else "n/a"  # nothing to probe
+            serving = "n/a" if r.time_to_serving is None and not r.requests else _seconds(r.time_to_serving)
             cells = (r.fault, r.service, _seconds(r.time_to_healthy), serving,
                      f"{r.failed}/{r.requests}", str(r.restarts),
                      "not measured" if r.data_lost is None else str(r.data_lost),

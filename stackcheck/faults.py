@@ -310,7 +310,8 @@ class Faults:
                     f"{before['RestartCount']} -> {info['RestartCount']}, restart policy "
                     f"{info['HostConfig']['RestartPolicy']['Name'] or 'none'!r}")
             run.time_to_healthy = time.monotonic() - lifted
-            run.restarts = self.container(service)["RestartCount"] - before["RestartCount"]
+            if not lift:  # (`docker start` resets the count)
+                run.restarts = self.container(service)["RestartCount"] - before["RestartCount"]
             if prober.probe:
                 deadline = time.monotonic() + limit
                 while not prober.serving and time.monotonic() < deadline:

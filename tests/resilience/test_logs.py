@@ -1,0 +1,42 @@
+"""After a fault the logs tell the story: every service's log can be collected, each is
+rotated, and the backend's error carries the request id the client saw."""
+
+import json
+import uuid
+
+import httpx
+
+from stackcheck import docker, evidence
+
+
+def test_a_failed_request_is_logged_with_its_request_id_and_every_log_is_collected(faults):
+    request_id = f"chaos-{uuid.uuid4().hex[:12]}"
+    with faults.stop("postgres") as run:
+        response = httpx.get(f"{faults.target.base_url}/api/v1/analyses", timeout=30,
+                             headers={"X-User-Id": "logs", "X-Request-ID": request_id})
+    run.notes.append(f"GET /api/v1/analyses without Postgres: {response.status_code}")
+    assert response.status_code == 503, response.text[:300]
+    assert response.headers["x-request-id"] == request_id
+
+    found = evidence.collect(faults.target.project)
+    logs = {s.service: s.logs for s in found.services}
+    assert set(logs) == set(faults.containers()), f"logs collected for {sorted(logs)} only"
+    silent = [service for service, text in logs.items() if not text.strip()]
+    assert not silent, f"no log lines from {silent}"
+
+    entries = [json.loads(line.split(" ", 1)[1]) for line in logs["backend"].splitlines()
+               if line.split(" ", 1)[-1].startswith("{")]
+    ours = [e for e in entries if e.get("request_id") == request_id]
+    problems = [e for e in ours if e.get("level", "").lower() in ("warning", "error", "critical")]
+    assert problems, (f"the backend logged no warning or error with request id {request_id}; "
+                      f"its lines with that id: {ours}")
+    assert any("database" in json.dumps(e).lower() for e in problems), problems
+
+
+def test_every_service_rotates_its_log(faults):
+    unrotated = {}
+    for service, info in docker.containers(faults.target.project).items():
+        config = info["HostConfig"]["LogConfig"]
+        if config["Type"] not in ("json-file", "local") or not {"max-size", "max-file"} <= set(config["Config"] or {}):
+            unrotated[service] = config
+    assert not unrotated, f"logs that grow without bound: {unrotated}"
