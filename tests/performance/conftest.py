@@ -1,0 +1,32 @@
+"""Shared by the performance tests: the summary they fill, the host's cores, saved benchmarks."""
+
+import allure
+import pytest
+
+from stackcheck import resources
+from stackcheck.perfreport import REPORT_DIR, Summary
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Keep every run's benchmarks (in .benchmarks/, which `make clean` leaves alone), so the
+    # next run can compare: pytest -m performance --benchmark-compare. Only when benchmarks
+    # were selected: pytest-benchmark warns about saving a run that had none.
+    bench = getattr(session.config, "_benchmarksession", None)
+    selected = any("benchmark" in getattr(item, "fixturenames", ()) for item in session.items)
+    if bench and selected and not bench.disabled and not session.config.option.collectonly:
+        bench.autosave = bench.autosave or not bench.save
+
+
+@pytest.fixture(scope="session")
+def summary():
+    """reports/performance/summary.md, written when the session ends, whatever was measured."""
+    report = Summary(REPORT_DIR / "summary.md")
+    yield report
+    allure.attach(report.write().read_text(), name="performance summary",
+                  attachment_type=allure.attachment_type.TEXT)
+
+
+@pytest.fixture(scope="session")
+def cpus(target) -> int:
+    return resources.host_cpus()
+

@@ -1,0 +1,128 @@
+"""Single-request latency of key endpoints through nginx (pytest-benchmark), and the proxy's cost.
+
+Benchmarks report: each run is saved (.benchmarks/) for `--benchmark-compare`. They check
+that every round got the answer it claims to measure (a cache hit is a hit), and gate only
+on the seed's wide API limit. Rounds are paced to stay under nginx's per-client rate limit.
+"""
+
+import itertools
+import time
+import uuid
+from datetime import date, timedelta
+from statistics import median
+
+import httpx
+import pytest
+
+from stackcheck import slo
+from stackcheck.agent import APP
+from stackcheck.sse import SSEParser
+
+ROUNDS = 20
+PACE_S = 0.03   # between rounds, untimed: keeps a benchmark under 50 requests/s
+API_LIMIT_S = slo.latency_spec("api")["fail"]["p95"] / 1000
+
+
+@pytest.fixture(scope="module")
+def http(target):
+    with httpx.Client(base_url=target.base_url, timeout=15,
+                      headers={"X-User-Id": f"bench-{uuid.uuid4().hex[:8]}", "Origin": target.base_url}) as client:
+        yield client
+
+
+def bench(benchmark, summary, request, check):
+    """Time `request()` over paced rounds; `check(response)` runs on every answer, untimed."""
+    answers = []
+
+    def paced():
+        time.sleep(PACE_S)
+        return (), {}
+
+    benchmark.pedantic(lambda: answers.append(request()), setup=paced, rounds=ROUNDS, warmup_rounds=1)
+    for response in answers:
+        check(response)
+    summary.add(f"Single request median: {benchmark.name.removeprefix('test_')}", benchmark.stats["median"] * 1000,
+                "ms", fail=API_LIMIT_S * 1000, note=f"pytest-benchmark, {ROUNDS} rounds through nginx")
+    assert benchmark.stats["median"] < API_LIMIT_S, f"median {benchmark.stats['median']:.3f} s"
+
+
+def ok(response: httpx.Response, cache: str | None = None) -> None:
+    assert response.is_success, f"{response.status_code} {response.text[:200]}"
+    if cache:
+        assert response.headers.get("x-cache") == cache, f"expected a cache {cache}: {response.headers}"
+
+
+def test_health(benchmark, http, summary):
+    bench(benchmark, summary, lambda: http.get("/api/v1/health/live"), ok)
+
+
+def test_stock_prices_cache_hit(benchmark, http, summary):
+    url = "/api/v1/stocks/GOOG/prices?start=2010-01-01&end=2010-12-31"
+    http.get(url)  # now cached
+    bench(benchmark, summary, lambda: http.get(url), lambda r: ok(r, "HIT"))
+
+
+def test_stock_prices_cache_miss(benchmark, http, summary):
+    # A range never asked before is a new cache key: every round reads Postgres.
+    starts = (date(2000, 1, 1) + timedelta(days=i) for i in itertools.count(int(time.time()) % 2000))
+    bench(benchmark, summary, lambda: http.get("/api/v1/stocks/MSFT/prices",
+                                      params={"start": (s := next(starts)).isoformat(),
+                                              "end": (s + timedelta(days=200)).isoformat()}),
+          lambda r: ok(r, "MISS"))
+
+
+def test_watchlist_read(benchmark, http, summary):
+    created = http.post("/api/v1/watchlists", json={"name": f"bench-{uuid.uuid4().hex[:6]}", "symbols": ["GOOG"]})
+    ok(created)
+    path = f"/api/v1/watchlists/{created.json()['id']}"
+    bench(benchmark, summary, lambda: http.get(path), ok)
+    http.delete(path)
+
+
+def test_session_create(benchmark, http, summary):
+    user = f"bench-{uuid.uuid4().hex[:8]}"
+    bench(benchmark, summary, lambda: http.post(f"/apps/{APP}/users/{user}/sessions", json={}), ok)
+
+
+def test_first_sse_event(benchmark, http, summary):
+    """Until the first agent event arrives; the stream is then closed (the rest is load-tested)."""
+    user = f"bench-{uuid.uuid4().hex[:8]}"
+    sessions = iter([http.post(f"/apps/{APP}/users/{user}/sessions", json={}).json()["id"]
+                     for _ in range(ROUNDS + 1)])
+
+    def first_event():
+        body = {"app_name": APP, "user_id": user, "session_id": next(sessions), "streaming": True,
+                "new_message": {"role": "user", "parts": [{"text": "Analyze GOOG"}]}}
+        parser = SSEParser()
+        with http.stream("POST", "/run_sse", json=body, headers={"Accept": "text/event-stream"}) as response:
+            for chunk in response.iter_text():
+                if frames := [f for f in parser.feed(chunk, 0) if f.data is not None]:
+                    return frames[0].json()
+        return None
+
+    bench(benchmark, summary, first_event, lambda event: event is not None and "errorCode" not in event)
+
+
+PROXY_PAIRS = 150
+
+
+def test_the_proxy_cost_is_measured_on_the_same_endpoint(target, summary):
+    """The same cached read through nginx and directly on the backend, interleaved in one run."""
+    url = "/api/v1/stocks/GOOG/quote"
+    times: dict[str, list[float]] = {"nginx": [], "direct": []}
+    with httpx.Client(base_url=target.base_url) as proxied, \
+            httpx.Client(base_url=target.require("backend_url")) as direct:
+        for client in (proxied, direct):
+            ok(client.get(url))  # warm: connection open, cache filled
+        for _ in range(PROXY_PAIRS):
+            for name, client in (("nginx", proxied), ("direct", direct)):
+                started = time.perf_counter()
+                ok(client.get(url))
+                times[name].append((time.perf_counter() - started) * 1000)
+            time.sleep(PACE_S)
+    through, behind = median(times["nginx"]), median(times["direct"])
+    limit = slo.section("proxy")["max_added_ms"]
+    summary.add("nginx overhead ratio (median via nginx / direct)", through / behind, "x",
+                note=f"{url}: {through:.1f} ms via nginx, {behind:.1f} ms direct, {PROXY_PAIRS} pairs")
+    summary.add("nginx added latency (median)", through - behind, "ms", fail=limit)
+    assert through - behind < limit, f"nginx adds {through - behind:.1f} ms per request (limit {limit} ms)"

@@ -1,0 +1,109 @@
+"""The locustfiles, run headless in a subprocess against the stack and judged by slo.yaml.
+
+Two bounded runs: the API alone at 50 concurrent users (the number the seed asks about), and
+every behaviour together (page visitors, API users, agent users). `docker stats` samples the
+whole stack during both, for the memory and CPU budgets.
+"""
+
+from dataclasses import dataclass
+
+import allure
+import pytest
+
+from stackcheck import plots, resources, slo
+from stackcheck.load import LoadRun, run_locust
+from stackcheck.perfreport import REPORT_DIR, attach_file
+
+RUN_S = 45          # per run; the SLO warm-up (slo.yaml defaults) is cut from its start
+API_USERS = 50
+MIXED_USERS = 50    # weights 3:1:1, so about 30 API users, 10 page visitors, 10 agent users
+HTTP_REQUESTS = {"page", "api", "sse_ttfb"}  # one entry per HTTP request (/run_sse counted once)
+
+
+@dataclass
+class Measured:
+    run: LoadRun
+    stats: list[resources.StatsSample]
+
+
+def measure(target, name: str, users: int, user_classes: tuple[str, ...] = ()) -> Measured:
+    with resources.StackSampler(target.project) as sampler:
+        run = run_locust(target.base_url, REPORT_DIR / name, users=users, spawn_rate=25,
+                         run_time_s=RUN_S, user_classes=user_classes)
+    for file in ("stats_stats.csv", "stats_stats_history.csv", "stats_failures.csv", "samples.csv",
+                 "report.html", "locust.log"):
+        if (run.folder / file).exists():
+            attach_file(run.folder / file, f"{name}: {file}")
+    if (run.folder / "samples.csv").exists():
+        png = plots.latency_over_time(run.samples(), run.folder / "latency.png",
+                                      f"{name}: latency over time ({users} users)",
+                                      slo.section("defaults")["warmup_s"])
+        attach_file(png, f"{name}: latency over time")
+    return Measured(run, sampler.samples)
+
+
+@pytest.fixture(scope="module")
+def api_load(target) -> Measured:
+    return measure(target, "api", API_USERS, ("ApiUser",))
+
+
+@pytest.fixture(scope="module")
+def mixed_load(target) -> Measured:
+    return measure(target, "mixed", MIXED_USERS)
+
+
+def assert_gate_passed(measured: Measured) -> dict[str, slo.Verdict]:
+    run = measured.run
+    verdicts = run.verdicts
+    allure.attach(run.table, name="SLO verdict", attachment_type=allure.attachment_type.TEXT)
+    assert run.verdict["passed"], f"SLO gate failed:\n{run.table}\nreports: {run.folder}"
+    assert run.exit_code == 0, f"the gate passed but locust exited {run.exit_code}:\n{run.output[-2000:]}"
+    return verdicts
+
+
+def add_latency(summary, what: str, verdict: slo.Verdict, stat: str, spec: dict) -> None:
+    summary.add(what, verdict.percentiles[stat], "ms", spec.get("warn", {}).get(stat), spec["fail"].get(stat),
+                note=f"{verdict.samples} samples after warm-up")
+
+
+def test_the_api_meets_its_slo_at_50_concurrent_users(api_load, summary):
+    verdicts = assert_gate_passed(api_load)
+    assert list(verdicts) == ["api"], "only the API user ran, so only the api SLO is gated"
+    spec = slo.latency_spec("api")
+    for stat in ("p95", "p99"):
+        add_latency(summary, f"API {stat}, {API_USERS} users", verdicts["api"], stat, spec)
+    summary.add(f"API requests/s sustained, {API_USERS} users", api_load.run.requests_per_s({"api"}, spec["warmup_s"]),
+                "req/s", note="1-2 s think time per user (nginx allows 50 r/s per client address)")
+
+
+def test_pages_api_and_agent_streams_meet_their_slos_together(mixed_load, summary):
+    verdicts = assert_gate_passed(mixed_load)
+    assert set(verdicts) == {"page", "api", "sse_ttfb", "sse_first_event", "sse_full_run"}
+    for name, stat, what in (("page", "p95", "Page and assets p95 (HTTP)"),
+                             ("sse_ttfb", "p95", "SSE TTFB p95"),
+                             ("sse_first_event", "p95", "SSE time to first event p95"),
+                             ("sse_full_run", "p95", "SSE full run p95")):
+        add_latency(summary, f"{what}, mixed {MIXED_USERS} users", verdicts[name], stat, slo.latency_spec(name))
+    summary.add(f"All requests/s sustained, mixed {MIXED_USERS} users",
+                mixed_load.run.requests_per_s(HTTP_REQUESTS, slo.section("defaults")["warmup_s"]), "req/s")
+
+
+def test_the_whole_stack_stays_within_its_memory_and_cpu_budgets(api_load, mixed_load, cpus, summary):
+    samples = api_load.stats + mixed_load.stats
+    for name, measured in (("api", api_load), ("mixed", mixed_load)):
+        png = plots.resources_over_time(measured.stats, cpus, REPORT_DIR / name / "resources.png",
+                                        f"{name} run: the stack's memory and CPU ({cpus} cores)")
+        attach_file(png, f"{name}: resources")
+    allure.attach("\n".join(f"{s.t:.1f}s cpu={s.cpu} memory_mb={s.memory_mb}" for s in samples),
+                  name="docker stats samples", attachment_type=allure.attachment_type.TEXT)
+    verdicts = {v.name: v for v in resources.verdicts(samples, cpus)}
+    spec = slo.section("resources")
+    summary.add("Stack peak memory under load", verdicts["memory_mb"].percentiles.get("peak", 0), "MiB",
+                spec["memory_mb"]["warn"]["peak"], spec["memory_mb"]["fail"]["peak"],
+                note=f"{len(samples)} docker stats samples")
+    summary.add("Stack average CPU under load", verdicts["cpu_percent"].percentiles.get("average", 0), "%",
+                spec["cpu_percent"]["warn"]["average"], spec["cpu_percent"]["fail"]["average"],
+                note=f"percent of all {cpus} cores; the load generator shares the machine")
+    table = slo.table(list(verdicts.values()))
+    allure.attach(table, name="resource verdict", attachment_type=allure.attachment_type.TEXT)
+    assert slo.gate(list(verdicts.values())), f"resource budgets broken:\n{table}"
