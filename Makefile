@@ -11,7 +11,7 @@ UV := python3 -m uv
 PYTEST := $(UV) run --frozen pytest
 
 
-.PHONY: setup docker images python browser acceptance test unit service-tests lint remote-check clean
+.PHONY: setup docker images python browser acceptance test unit service-tests lint remote-check report clean
 
 setup: docker images python browser
 
@@ -51,6 +51,16 @@ lint:
 # deploy command, tested with --target remote (tests/remote/loopback-vps).
 remote-check: setup
 	tests/remote/loopback-vps run
+
+# The HTML report of the last run, with Allure Report 3 (pinned in report/), then its quality
+# gate, which fails the target after the report is built (report/README.md).
+ALLURE := NODE_OPTIONS=--import=$(CURDIR)/report/iterator-to-array.mjs report/node_modules/.bin/allure
+report:
+	cd report && npm ci --no-audit --no-fund --silent
+	rm -rf reports/allure-report  # Allure nests a new report inside an old one
+	$(ALLURE) generate --config report/allurerc.mjs
+	@echo "report: reports/allure-report/index.html (serve it: report/node_modules/.bin/allure open reports/allure-report)"
+	$(ALLURE) quality-gate --config report/allurerc.mjs && echo "quality gate passed"
 
 clean:
 	@$(UV) run --frozen python -m stackcheck.clean
