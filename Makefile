@@ -1,7 +1,8 @@
 # The suite's entry points. Each target sets up what a fresh machine lacks first.
 #   make acceptance   functional suite against the bundled stack (the CI gate)
 #   make test         every test: the suite's own unit tests, the services' tests, all markers
-#   make clean        remove every stack, container, volume and report this suite created
+#   make report       the Allure 3 HTML report of the last run, then its quality gate
+#   make clean        remove every stack, container, volume and report this suite created (the report history stays)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -64,4 +65,6 @@ report:
 
 clean:
 	@$(UV) run --frozen python -m stackcheck.clean
-	rm -rf reports/* .stackcheck
+	@[ ! -d .stackcheck/vps ] || tests/remote/loopback-vps down
+	find reports -mindepth 1 -maxdepth 1 ! -name history.jsonl ! -name README.md -exec rm -rf {} +  # keep the trend history
+	rm -rf .stackcheck

@@ -190,6 +190,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+@allure.title("stack evidence (attached when the test fails)")
 @pytest.fixture(autouse=True)
 def _evidence_on_failure(request: pytest.FixtureRequest):
     """When a test that uses the stack fails, attach what the stack was doing."""
