@@ -86,6 +86,11 @@ class LoadRun:
     def table(self) -> str:
         return slo.table(list(self.verdicts.values()))
 
+    def locust_request_count(self) -> int:
+        """Requests Locust itself counted (its CSV's Aggregated row), for cross-checking the samples."""
+        with (self.folder / "stats_stats.csv").open() as f:
+            return next(int(r["Request Count"]) for r in csv.DictReader(f) if r["Name"] == "Aggregated")
+
     def samples(self) -> list[dict]:
         with (self.folder / SAMPLES_FILE).open() as f:
             return [{"t": float(r["t"]), "slo": r["slo"], "name": r["name"], "ms": float(r["ms"]),
@@ -100,20 +105,20 @@ class LoadRun:
 
 
 def locust_command(host: str, folder: Path, users: int, spawn_rate: float, run_time_s: int,
-                   user_classes: tuple[str, ...] = ()) -> list[str]:
+                   user_classes: tuple[str, ...] = (), extra: tuple[str, ...] = ()) -> list[str]:
     return [sys.executable, "-m", "locust", "-f", str(LOCUSTFILES), "--headless", "--only-summary",
             "--host", host, "-u", str(users), "-r", str(spawn_rate), "-t", f"{run_time_s}s",
             "--stop-timeout", "5", "--csv", str(folder / "stats"), "--html", str(folder / "report.html"),
-            "--slo-report-dir", str(folder), *user_classes]
+            "--slo-report-dir", str(folder), *extra, *user_classes]
 
 
 def run_locust(host: str, folder: Path, users: int, spawn_rate: float, run_time_s: int,
-               user_classes: tuple[str, ...] = ()) -> LoadRun:
+               user_classes: tuple[str, ...] = (), extra: tuple[str, ...] = ()) -> LoadRun:
     """Run the locustfiles headless in a subprocess (Locust monkey-patches the process it runs in)."""
     folder.mkdir(parents=True, exist_ok=True)
     for stale in (SAMPLES_FILE, VERDICT_FILE):
         (folder / stale).unlink(missing_ok=True)
-    command = locust_command(host, folder, users, spawn_rate, run_time_s, user_classes)
+    command = locust_command(host, folder, users, spawn_rate, run_time_s, user_classes, extra)
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=run_time_s + 90,
                           env={**os.environ, "PYTHONUNBUFFERED": "1"})
     output = proc.stdout + proc.stderr

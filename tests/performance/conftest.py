@@ -2,6 +2,7 @@
 
 import allure
 import pytest
+from pytest_benchmark.utils import get_tag
 
 from stackcheck import resources
 from stackcheck.perfreport import REPORT_DIR, Summary
@@ -13,8 +14,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     # were selected: pytest-benchmark warns about saving a run that had none.
     bench = getattr(session.config, "_benchmarksession", None)
     selected = any("benchmark" in getattr(item, "fixturenames", ()) for item in session.items)
-    if bench and selected and not bench.disabled and not session.config.option.collectonly:
-        bench.autosave = bench.autosave or not bench.save
+    if bench and selected and not (bench.disabled or bench.save or session.config.option.collectonly):
+        bench.autosave = bench.autosave or get_tag()  # the file name --benchmark-autosave gives
 
 
 @pytest.fixture(scope="session")

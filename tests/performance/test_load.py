@@ -107,3 +107,13 @@ def test_the_whole_stack_stays_within_its_memory_and_cpu_budgets(api_load, mixed
     table = slo.table(list(verdicts.values()))
     allure.attach(table, name="resource verdict", attachment_type=allure.attachment_type.TEXT)
     assert slo.gate(list(verdicts.values())), f"resource budgets broken:\n{table}"
+
+
+def test_distributed_workers_send_every_sample_to_the_master(target):
+    """--processes forks workers that report to a master over loopback, as machines do over the
+    network: every request a worker made must reach the master's gate."""
+    run = run_locust(target.base_url, REPORT_DIR / "distributed", users=20, spawn_rate=20, run_time_s=20,
+                     user_classes=("ApiUser",), extra=("--processes", "2"))
+    assert run.exit_code == 0, f"locust exited {run.exit_code}:\n{run.output[-3000:]}"
+    assert "2 workers connected" in run.output, "the workers never reported to the master"
+    assert len(run.samples()) == run.locust_request_count(), run.table
