@@ -25,6 +25,7 @@ from stackcheck import load, slo  # noqa: E402
 
 _samples: list[load.RawSample] = []
 _started: list[float] = []
+_report: list[str] = []  # the verdict, printed when Locust quits
 
 
 class StackUser(HttpUser):
@@ -73,10 +74,16 @@ def _gate(environment, **_) -> None:
     verdicts = load.judge(_samples, slos, started)
     folder = Path(environment.parsed_options.slo_report_dir)
     load.write_results(folder, _samples, verdicts, started)
-    crashed = sum(e["occurrences"] for e in environment.runner.exceptions.values())
-    print("\n" + slo.table(verdicts), file=sys.stderr)
+    crashed = sum(e["count"] for e in environment.runner.exceptions.values())
+    _report.extend(["", slo.table(verdicts)])
     if crashed:
-        print(f"FAILED: the locustfiles raised {crashed} exceptions (see above); the load was not as designed",
-              file=sys.stderr)
-    print(f"raw samples and verdict: {folder}/", file=sys.stderr, flush=True)
+        _report.append(f"FAILED: the locustfiles raised {crashed} exceptions; the load was not as designed")
+    _report.append(f"raw samples and verdict: {folder}/")
     environment.process_exit_code = 0 if slo.gate(verdicts) and not crashed else 1
+
+
+@events.quit.add_listener
+def _print_verdict(exit_code: int, **_) -> None:
+    # After Locust's own statistics, so the verdict is the last thing on the console.
+    if _report:
+        print("\n".join(_report), file=sys.stderr, flush=True)

@@ -49,10 +49,12 @@ def test_results_round_trip_through_files(tmp_path: Path):
     assert "gate: PASSED" in run.table
 
 
-def test_locust_exits_non_zero_with_a_verdict_when_its_slo_gets_no_data(tmp_path: Path):
+def test_locust_exits_non_zero_with_a_verdict_when_its_slos_get_no_data(tmp_path: Path):
     # Nothing listens on port 9 (discard) here: every request fails, and 2 s never leave the warm-up.
-    run = load.run_locust("http://127.0.0.1:9", tmp_path, users=1, spawn_rate=1, run_time_s=2,
-                          user_classes=("ApiUser",))
+    run = load.run_locust("http://127.0.0.1:9", tmp_path, users=3, spawn_rate=3, run_time_s=2)
     assert run.exit_code == 1, run.output[-2000:]
+    assert run.output.rstrip().endswith(f"raw samples and verdict: {tmp_path}/"), "the verdict comes last"
     assert "FAIL  api" in run.output and "gate: FAILED" in run.output
-    assert not run.verdict["passed"] and run.verdicts["api"].reasons[0].startswith("only 0 samples")
+    assert "exceptions" not in run.output, "refused connections must fail requests, not the users' code"
+    assert set(run.verdicts) == {"api", "page", "sse_ttfb", "sse_first_event", "sse_full_run"}
+    assert all(v.reasons[0].startswith("only 0 samples") for v in run.verdicts.values())
