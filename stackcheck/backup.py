@@ -29,8 +29,8 @@ def stack_script(project: str, *args: str, timeout: float = 300) -> subprocess.C
 
 def describe(proc: subprocess.CompletedProcess[str]) -> str:
     """A failed script run, for an assertion message: its exit code and last words."""
-    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-    return f"`{' '.join(proc.args[-3:])}` exited {proc.returncode}:\n{tail}"
+    said = [line for line in proc.stdout.splitlines() if line.startswith("[stack]") or "DIFFERS" in line]
+    return f"`{' '.join(proc.args[-3:])}` exited {proc.returncode}:\n" + "\n".join(said[-12:] + [proc.stderr.strip()[-1500:]])
 
 
 def table_checksums(db) -> dict[str, tuple[int, str]]:

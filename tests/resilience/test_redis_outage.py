@@ -20,7 +20,9 @@ def cache_of(response: httpx.Response) -> str:
 
 
 def last_probe_passed_after(info: dict, since: str) -> bool:
-    """Docker's most recent healthcheck of the container ran after `since` and passed."""
+    """Docker's most recent healthcheck of the container ran after `since` and passed.
+    (Docker's RFC 3339 UTC times compare as strings; the outage lasts seconds, so the
+    whole-second part decides.)"""
     log = (info["State"].get("Health") or {}).get("Log") or []
     return bool(log) and log[-1]["Start"] > since and log[-1]["ExitCode"] == 0
 
