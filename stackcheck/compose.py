@@ -65,11 +65,19 @@ def project_names() -> list[str]:
     return sorted(projects)
 
 
+def _started_elsewhere(project: str) -> bool:
+    """Started from another checkout that still exists: its own runs sweep it (and know
+    whether it was kept on purpose); `make clean` removes it regardless."""
+    dirs = run("ps", "-a", "--filter", f"label=com.docker.compose.project={project}", "--format",
+               '{{.Label "com.docker.compose.project.working_dir"}}').stdout.split()
+    return any(d != str(STACK_DIR) and Path(d).is_dir() for d in dirs)
+
+
 def sweep_orphans() -> list[str]:
     """Remove every stackcheck project whose creating process is gone. Returns their names."""
     orphans = [p for p in project_names()
                if (m := _PROJECT_RE.match(p)) and not _pid_alive(int(m.group(1)))
-               and not (STATE_DIR / f"{p}.keep").exists()]
+               and not (STATE_DIR / f"{p}.keep").exists() and not _started_elsewhere(p)]
     for project in orphans:
         remove_project_resources(project)
         forget_project(project)
