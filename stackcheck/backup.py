@@ -102,4 +102,4 @@ def verify_backup(folder: Path, postgres_container: str, tables: set[str]) -> li
 
 
 def postgres_container(project: str) -> str:
-    return docker.containers(project)["postgres"]["Name"].lstrip("/")
+    return docker.name(docker.containers(project)["postgres"])

@@ -23,8 +23,26 @@ def containers(project: str) -> dict[str, dict]:
     ids = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={project}").split()
     if not ids:
         return {}
-    return {c["Config"]["Labels"].get("com.docker.compose.service", c["Name"].lstrip("/")): c
+    return {c["Config"]["Labels"].get("com.docker.compose.service", name(c)): c
             for c in json.loads(docker("inspect", *ids))}
+
+
+def name(info: dict) -> str:
+    """A container's name, from its inspect."""
+    return info["Name"].lstrip("/")
+
+
+def state(info: dict) -> str:
+    """A container's state in a few words, from its inspect: `running/healthy`,
+    `exited/unhealthy (exit 137)`, `running` (no healthcheck)."""
+    s = info["State"]
+    health = (s.get("Health") or {}).get("Status")
+    return f"{s['Status']}{'/' + health if health else ''}" + (f" (exit {s['ExitCode']})" if not s["Running"] else "")
+
+
+def environment(info: dict) -> dict[str, str]:
+    """A container's environment as it was started, from its inspect."""
+    return dict(line.split("=", 1) for line in info["Config"]["Env"])
 
 
 def image(ref: str) -> dict:
@@ -38,10 +56,9 @@ def image_history(ref: str) -> list[str]:
 
 def env_of(project: str, service: str) -> dict[str, str]:
     """A running service's environment, as its container was started."""
-    env = containers(project)[service]["Config"]["Env"]
-    return dict(line.split("=", 1) for line in env)
+    return environment(containers(project)[service])
 
 
 def exec_in(project: str, service: str, *command: str) -> str:
     """Run a command in a service's container; its stdout."""
-    return docker("exec", containers(project)[service]["Name"].lstrip("/"), *command)
+    return docker("exec", name(containers(project)[service]), *command)

@@ -81,6 +81,6 @@ def collect(project: str) -> StackEvidence:
     for service, info in sorted(docker.containers(project).items()):
         logs = _output("logs", "--timestamps", "--tail", str(LOG_TAIL), info["Id"])
         evidence.services.append(ServiceEvidence(
-            service=service, container=info["Name"].lstrip("/"), state=info["State"],
+            service=service, container=docker.name(info), state=info["State"],
             logs=logs, inspect=json.dumps(info, indent=2)))
     return evidence

@@ -92,12 +92,6 @@ def recovery_budget(service: str) -> dict:
     return budgets[service]
 
 
-def _state(info: dict) -> str:
-    s = info["State"]
-    health = (s.get("Health") or {}).get("Status")
-    return f"{s['Status']}{'/' + health if health else ''}" + (f" (exit {s['ExitCode']})" if not s["Running"] else "")
-
-
 def _healthy(info: dict) -> bool:
     s = info["State"]
     return s["Running"] and not s["Paused"] and (s.get("Health") or {}).get("Status", "healthy") == "healthy"
@@ -181,7 +175,7 @@ class Faults:
 
     def steady_problems(self) -> list[str]:
         """Why the stack is not in its steady state; empty when it is."""
-        problems = [f"{svc} is {_state(info)}" for svc, info in self.containers().items() if not _healthy(info)]
+        problems = [f"{svc} is {docker.state(info)}" for svc, info in self.containers().items() if not _healthy(info)]
         if not problems:
             self.target = self.refresh()
             with httpx.Client(timeout=PROBE_TIMEOUT_S) as client:
@@ -310,7 +304,7 @@ class Faults:
             if self.wait_healthy(service, limit, None if lift else before["RestartCount"]) is None:
                 info = self.container(service)
                 raise NotSteady(
-                    f"{service} not healthy again: {_state(info)}, RestartCount "
+                    f"{service} not healthy again: {docker.state(info)}, RestartCount "
                     f"{before['RestartCount']} -> {info['RestartCount']}, restart policy "
                     f"{info['HostConfig']['RestartPolicy']['Name'] or 'none'!r}")
             run.time_to_healthy = time.monotonic() - lifted

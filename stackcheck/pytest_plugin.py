@@ -74,19 +74,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(refused)
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+def _hidden_tests(config: pytest.Config) -> list:
     """Against the bundled stack nothing may be skipped: it offers everything a test needs."""
-    skipped = terminalreporter.stats.get("skipped", [])
-    if skipped and config.getoption("--target") == "local":
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or config.getoption("--target") != "local":
+        return []
+    return reporter.stats.get("skipped", [])
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if skipped := _hidden_tests(config):
         terminalreporter.write_line(
             f"[stackcheck] {len(skipped)} test(s) skipped against the bundled stack: "
             f"that hides a test, so the run fails", red=True)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = reporter.stats.get("skipped", []) if reporter else []
-    if skipped and session.config.getoption("--target") == "local" and exitstatus == 0:
+    if _hidden_tests(session.config) and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

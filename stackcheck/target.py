@@ -78,12 +78,11 @@ def remote_target(base_url: str, project: str, docker_host: str | None) -> Targe
                           f"is the stack deployed there, and is --project right?")
     db = None
     if "postgres" in found:
-        name = found["postgres"]["Name"].lstrip("/")
-        env = docker.env_of(project, "postgres")
+        env = docker.environment(found["postgres"])
         user = env.get("POSTGRES_USER", "postgres")
-        db = ExecPostgres(name, user, env.get("POSTGRES_DB", user))
+        db = ExecPostgres(docker.name(found["postgres"]), user, env.get("POSTGRES_DB", user))
     secrets = tuple(value for svc, path in SECRET_FILES.items() if svc in found
-                    if (value := docker.run("exec", found[svc]["Name"].lstrip("/"), "cat", path).stdout.strip()))
+                    if (value := docker.run("exec", docker.name(found[svc]), "cat", path).stdout.strip()))
     engine = docker_host or os.environ.get("DOCKER_HOST", "")
     return Target(kind="remote", base_url=base_url.rstrip("/"), project=project, db=db,
                   docker_host=None if engine.startswith("unix://") else engine or None, secrets=secrets)

@@ -10,9 +10,7 @@ SERVICES = {"nginx", "frontend", "backend", "postgres", "redis"}
 def test_every_service_is_running_and_healthy(target):
     found = docker.containers(target.project)
     assert SERVICES <= set(found), f"services present: {sorted(found)}"
-    unhealthy = {svc: f"{c['State']['Status']}/{c['State'].get('Health', {}).get('Status', 'no healthcheck')}"
-                 for svc, c in found.items()
-                 if (c["State"]["Status"], c["State"].get("Health", {}).get("Status")) != ("running", "healthy")}
+    unhealthy = {svc: state for svc, c in found.items() if (state := docker.state(c)) != "running/healthy"}
     assert not unhealthy, f"not running and healthy: {unhealthy}"
 
 

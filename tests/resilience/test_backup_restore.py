@@ -79,7 +79,7 @@ def test_the_scheduled_backup_of_the_prod_profile_is_a_valid_dump(faults, tmp_pa
     project = faults.target.project
     ran = stack_script(project, "scheduled", "run")
     assert ran.returncode == 0, describe(ran)
-    sidecar = docker.containers(project)["backup"]["Name"].lstrip("/")
+    sidecar = docker.name(docker.containers(project)["backup"])
     names = docker.docker("exec", sidecar, "sh", "-c", "cd /backups && ls -1d 2*Z").split()
     assert names, "the backup sidecar holds no backups after `scheduled run`"
     fetched = stack_script(project, "scheduled", "fetch", names[-1], str(tmp_path))

@@ -67,9 +67,6 @@ def route_template(scope: dict[str, Any]) -> str:
     return template
 
 
-_route_of = route_template
-
-
 class MetricsMiddleware:
     """Counts and times every HTTP request by its route template (bounded label values)."""
 
@@ -90,7 +87,7 @@ class MetricsMiddleware:
                 for name, value in message.get("headers", []):
                     if name.lower() == b"content-type" and value.startswith(b"text/event-stream"):
                         state["sse"] = True
-                        SSE_IN_FLIGHT.labels(route=_route_of(scope)).inc()
+                        SSE_IN_FLIGHT.labels(route=route_template(scope)).inc()
             elif (
                 message["type"] == "http.response.body" and state["sse"] and state["first"] is None
                 and message.get("body", b"").startswith(b"data:")
@@ -101,7 +98,7 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route = _route_of(scope)
+            route = route_template(scope)
             method = scope.get("method", "GET")
             ended = time.perf_counter()
             HTTP_REQUESTS.labels(method=method, route=route, status=str(state["status"])).inc()
