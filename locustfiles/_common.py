@@ -19,9 +19,7 @@ from pathlib import Path
 from locust import HttpUser, events
 from locust.runners import WorkerRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the stackcheck library
-
-from stackcheck import load, slo  # noqa: E402
+from stackcheck import load, slo
 
 _samples: list[load.RawSample] = []
 _started: list[float] = []

@@ -13,7 +13,8 @@ import subprocess
 from pathlib import Path
 
 from . import docker
-from .compose import STACK_DIR, STATE_DIR
+from .paths import STACK_DIR, STATE_DIR
+from .target import Target
 
 SCRIPT = STACK_DIR / "scripts" / "stack"
 _TABLE_DATA = re.compile(r"^\d+; \d+ \d+ TABLE DATA (\S+) (\S+) ")
@@ -64,9 +65,8 @@ def rows_lost(before: dict, after: dict) -> int:
 def dump_tables(dump: Path, postgres_container: str) -> set[str]:
     """Tables whose data the dump holds, read back whole with the server's own pg_restore."""
     def pg_restore(*args: str) -> str:
-        with dump.open("rb") as f:
-            proc = subprocess.run(["docker", "exec", "-i", postgres_container, "pg_restore", *args],
-                                  stdin=f, capture_output=True, timeout=120)
+        proc = docker.run("exec", "-i", postgres_container, "pg_restore", *args,
+                          input=dump.read_bytes(), timeout=120)
         if proc.returncode:
             raise AssertionError(f"pg_restore {' '.join(args)} cannot read {dump}: {proc.stderr.decode()[-500:]}")
         return proc.stdout.decode()
@@ -101,5 +101,33 @@ def verify_backup(folder: Path, postgres_container: str, tables: set[str]) -> li
     return problems
 
 
-def postgres_container(project: str) -> str:
-    return docker.name(docker.containers(project)["postgres"])
+class Backups:
+    """Backups of one target's stack, taken and restored with the ops script, checked by SQL."""
+
+    def __init__(self, target: Target) -> None:
+        if target.kind != "local":
+            raise LookupError("the ops script runs with the bundled stack's env file and compose files")
+        self.target = target
+
+    def script(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return stack_script(self.target.project, *args, timeout=timeout)
+
+    describe = staticmethod(describe)
+
+    def checksums(self) -> dict[str, tuple[int, str]]:
+        return table_checksums(self.target.db)
+
+    def problems(self, folder: Path, tables: set[str]) -> list[str]:
+        """What is wrong with a backup folder (empty when it is whole and complete)."""
+        return verify_backup(folder, docker.name(self.target.container("postgres")), tables)
+
+    def scheduled(self) -> list[str]:
+        """The backups the prod profile's sidecar holds, oldest first."""
+        return self.target.exec("backup", "sh", "-c", "cd /backups && ls -1d 2*Z").split()
+
+    def lose_database(self) -> None:
+        """Remove the Postgres container and its data volume: the disaster a restore answers."""
+        pg = self.target.container("postgres")
+        [volume] = [m["Name"] for m in pg["Mounts"] if m["Destination"] == "/var/lib/postgresql/data"]
+        docker.docker("rm", "-f", pg["Id"])
+        docker.docker("volume", "rm", volume)

@@ -1,18 +1,26 @@
-"""Remove every stack this suite started on this machine, kept ones included; or only the
-compose projects named on the command line (any project, e.g. the loopback VPS's).
+"""Remove every stack this repository started on this machine (the suite's, kept ones
+included, and the backend's and ops tests' throwaway stacks), with the suite's state for
+them; or only the compose projects named on the command line (e.g. the loopback VPS's).
 
     python -m stackcheck.clean [PROJECT...]
 """
 
 import sys
 
-from .compose import PROJECT_PREFIX, STATE_DIR, forget_project, project_names, remove_project_resources
+from . import docker
+from .compose import REPOSITORY_PREFIXES, forget_project, remove
+from .paths import STATE_DIR
+
+
+def main(named: list[str]) -> None:
+    ours = named or sorted(p for p in docker.projects() if p.startswith(REPOSITORY_PREFIXES))
+    for project in ours:
+        print(f"removing {project}")
+        remove(project)
+    if not named:  # state of projects whose containers are already gone
+        for leftover in {p.name.split(".")[0] for p in STATE_DIR.glob("*.*")}:
+            forget_project(leftover)
+
 
 if __name__ == "__main__":
-    named = sys.argv[1:]
-    for project in named or project_names():
-        print(f"removing {project}")
-        remove_project_resources(project)
-    if not named:
-        for leftover in {p.name.split(".")[0] for p in STATE_DIR.glob(f"{PROJECT_PREFIX}*")}:
-            forget_project(leftover)
+    main(sys.argv[1:])

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from dataclasses import dataclass
 
 import psycopg
+
+from . import docker
 
 _PLACEHOLDER = re.compile(r"%s")
 
@@ -53,10 +54,9 @@ class ExecPostgres:
         names = iter(range(len(params)))
         sql = _PLACEHOLDER.sub(lambda _: f":'p{next(names)}'", sql)
         variables = [a for i, v in enumerate(params) for a in ("-v", f"p{i}={v}")]
-        proc = subprocess.run(
-            ["docker", "exec", "-i", self.container, "psql", "-X", "-q", "-A", "-t",
-             "-v", "ON_ERROR_STOP=1", "-U", self.user, "-d", self.dbname, *variables, "-f", "-"],
-            input=sql + ";\n", capture_output=True, text=True, timeout=60)
+        proc = docker.run("exec", "-i", self.container, "psql", "-X", "-q", "-A", "-t",
+                          "-v", "ON_ERROR_STOP=1", "-U", self.user, "-d", self.dbname, *variables, "-f", "-",
+                          input=sql + ";\n", timeout=60)
         if proc.returncode:
             raise RuntimeError(f"psql in {self.container} failed: {proc.stderr.strip()}")
         return proc.stdout

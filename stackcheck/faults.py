@@ -13,10 +13,11 @@ Every fault is a context manager around the same cycle:
 
 A crash is a real one: SIGKILL of the container's main process from the Docker host, which
 Docker's restart policy answers (`docker kill` is a manual stop that it never restarts;
-DESIGN.md section 4). With only the Docker API in reach (a remote DOCKER_HOST), the app
+a crash is not a stop). With only the Docker API in reach (a remote DOCKER_HOST), the app
 process under the container's init (`init: true`) is killed through `docker exec`, and the
-init exits with it. Everything goes through the docker CLI and the Target, so a remote
-engine works the same way.
+init exits with it. Everything goes through the Target and stackcheck.docker, so a remote
+engine works the same way. The Target never changes: a restarted container of the bundled
+stack comes back on the ports the run pinned.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 import httpx
 
 from . import docker, slo
-from .chaos import ChaosReport, FaultRun
+from .reporting.chaos import ChaosReport, FaultRun
 from .target import Target
 
 PROBE_INTERVAL_S = 0.1
@@ -84,24 +85,12 @@ PROBES: dict[str, Probe] = {
 STEADY_PROBES = (PROBES["frontend"], Probe("/api/v1/health/ready", _ready()))
 
 
-def recovery_budget(service: str) -> dict:
-    """slo.yaml's recovery budget for a service: {"healthy_s", "serving_s", "why"}."""
-    budgets = slo.section("recovery")
-    if service not in budgets:
-        raise KeyError(f"{slo.SLO_FILE.name} has no recovery budget for {service!r}")
-    return budgets[service]
-
-
-def _healthy(info: dict) -> bool:
-    s = info["State"]
-    return s["Running"] and not s["Paused"] and (s.get("Health") or {}).get("Status", "healthy") == "healthy"
-
-
 class Prober:
-    """Requests through nginx every PROBE_INTERVAL_S in a background thread."""
+    """Requests through nginx every PROBE_INTERVAL_S in a background thread; `base_url`
+    says where nginx is each time."""
 
-    def __init__(self, faults: Faults, probe: Probe | None) -> None:
-        self.faults, self.probe = faults, probe
+    def __init__(self, probe: Probe | None, base_url: Callable[[], str]) -> None:
+        self.probe, self.base_url = probe, base_url
         self.samples: list[tuple[float, bool]] = []     # (monotonic time, ok)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="fault-prober", daemon=True)
@@ -109,10 +98,7 @@ class Prober:
     def _loop(self) -> None:
         with httpx.Client(timeout=PROBE_TIMEOUT_S) as client:
             while not self._stop.is_set():
-                ok = self.probe.ok(client, self.faults.target.base_url)
-                self.samples.append((time.monotonic(), ok))
-                if not ok:
-                    self.faults.refresh_if_moved()
+                self.samples.append((time.monotonic(), self.probe.ok(client, self.base_url())))
                 self._stop.wait(PROBE_INTERVAL_S)
 
     def __enter__(self) -> Prober:
@@ -140,14 +126,11 @@ class Prober:
 
 
 class Faults:
-    """The fault library bound to one target. `refresh` re-reads the target: a restarted
-    container of the bundled stack gets new published ports."""
+    """The fault library bound to one target, which it never changes."""
 
-    def __init__(self, refresh: Callable[[], Target], report: ChaosReport | None = None) -> None:
-        self.refresh = refresh
-        self.target = refresh()
+    def __init__(self, target: Target, report: ChaosReport | None = None) -> None:
+        self.target = target
         self.report = report or ChaosReport()
-        self._refreshed_at = 0.0
 
     @property
     def broken(self) -> str | None:
@@ -155,29 +138,10 @@ class Faults:
 
     # --- looking at the stack --------------------------------------------------------------
 
-    def containers(self) -> dict[str, dict]:
-        return docker.containers(self.target.project)
-
-    def container(self, service: str) -> dict:
-        found = self.containers()
-        if service not in found:
-            raise LookupError(f"project {self.target.project} has no service {service!r} (has: {sorted(found)})")
-        return found[service]
-
-    def refresh_if_moved(self) -> None:
-        """Re-read the target after a failed probe (at most once a second): ports may have moved."""
-        if time.monotonic() - self._refreshed_at > 1.0:
-            self._refreshed_at = time.monotonic()
-            try:
-                self.target = self.refresh()
-            except Exception:  # noqa: BLE001 - a container without ports yet; try again later
-                pass
-
     def steady_problems(self) -> list[str]:
         """Why the stack is not in its steady state; empty when it is."""
-        problems = [f"{svc} is {docker.state(info)}" for svc, info in self.containers().items() if not _healthy(info)]
+        problems = [f"{svc} is {state}" for svc, state in self.target.health().items()]
         if not problems:
-            self.target = self.refresh()
             with httpx.Client(timeout=PROBE_TIMEOUT_S) as client:
                 problems = [f"GET {p.path} through nginx fails" for p in STEADY_PROBES
                             if not p.ok(client, self.target.base_url)]
@@ -198,9 +162,9 @@ class Faults:
         container stays exited (Docker is not going to restart it)."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
-            info = self.container(service)
+            info = self.target.container(service)
             restarted = restarts_above is None or info["RestartCount"] > restarts_above
-            if restarted and _healthy(info):
+            if restarted and docker.healthy(info):
                 return time.monotonic() - started
             s = info["State"]
             if restarts_above is not None and not s["Running"] and not s["Restarting"] \
@@ -276,10 +240,10 @@ class Faults:
             self.wait_steady()
         except NotSteady as exc:
             raise NotSteady(f"before {kind} of {service}: {exc}") from None
-        before = self.container(service)
+        before = self.target.container(service)
         run = FaultRun(kind, service)
-        budget = recovery_budget(service)
-        prober = Prober(self, PROBES.get(service))
+        budget = slo.recovery_budget(service)
+        prober = Prober(PROBES.get(service), lambda: self.target.base_url)
         try:
             with prober:
                 injected = time.monotonic()
@@ -302,14 +266,14 @@ class Faults:
                 lift(before)
             lifted = time.monotonic() if lift else injected
             if self.wait_healthy(service, limit, None if lift else before["RestartCount"]) is None:
-                info = self.container(service)
+                info = self.target.container(service)
                 raise NotSteady(
                     f"{service} not healthy again: {docker.state(info)}, RestartCount "
                     f"{before['RestartCount']} -> {info['RestartCount']}, restart policy "
                     f"{info['HostConfig']['RestartPolicy']['Name'] or 'none'!r}")
             run.time_to_healthy = time.monotonic() - lifted
             if not lift:  # (`docker start` resets the count)
-                run.restarts = self.container(service)["RestartCount"] - before["RestartCount"]
+                run.restarts = self.target.container(service)["RestartCount"] - before["RestartCount"]
             if prober.probe:
                 deadline = time.monotonic() + limit
                 while not prober.serving and time.monotonic() < deadline:
@@ -325,12 +289,12 @@ class Faults:
     def _repair(self, run: FaultRun, before: dict) -> None:
         """Last resort: start, unpause and reconnect whatever the fault left behind."""
         try:
-            for info in self.containers().values():
+            for info in self.target.containers().values():
                 if info["State"]["Paused"]:
                     docker.docker("unpause", info["Id"])
                 elif not info["State"]["Running"]:
                     docker.docker("start", info["Id"])
-            info = self.container(run.service)
+            info = self.target.container(run.service)
             for net, settings in before["NetworkSettings"]["Networks"].items():
                 if net not in info["NetworkSettings"]["Networks"]:
                     aliases = [a for a in settings.get("Aliases") or [] if a != info["Config"]["Hostname"]]

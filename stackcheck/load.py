@@ -18,9 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import slo
+from .paths import LOCUSTFILES, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-LOCUSTFILES = ROOT / "locustfiles"
 SAMPLES_FILE, VERDICT_FILE = "samples.csv", "verdict.json"
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-SLO_FILE = Path(__file__).resolve().parent.parent / "slo.yaml"
+from .paths import SLO_FILE
+
 PASS, WARN, FAIL = "pass", "warn", "fail"
 
 
@@ -37,6 +38,14 @@ def latency_spec(name: str, kind: str = "latency") -> dict:
     if spec is None:
         raise KeyError(f"{SLO_FILE.name} has no {kind} SLO {name!r}")
     return {**section("defaults"), **spec}
+
+
+def recovery_budget(service: str) -> dict:
+    """A service's recovery budget after a fault: {"healthy_s", "serving_s", "why"}."""
+    budgets = section("recovery")
+    if service not in budgets:
+        raise KeyError(f"{SLO_FILE.name} has no recovery budget for {service!r}")
+    return budgets[service]
 
 
 def percentile(values: list[float], q: float) -> float:

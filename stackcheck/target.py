@@ -1,9 +1,10 @@
 """Where the stack under test is, and how to reach it.
 
 Tests only ever see a Target: an HTTP base URL through nginx, SQL checks, optional direct
-access to the backend and Redis, and the compose project for Docker control and evidence.
-Docker control always goes through the docker CLI, so DOCKER_HOST (a local socket, or
-ssh://user@host for a VPS) decides which engine answers.
+access to the backend and Redis, and the stack's containers for Docker control and evidence.
+Docker goes through stackcheck.docker, so DOCKER_HOST (a local socket, or ssh://user@host
+for a VPS) decides which engine answers. A Target never changes during a run: the bundled
+stack's ports are pinned per run, and a deployed host's URL is its own.
 
 - local: the bundled stack from stack/, started by the suite, with test ports on 127.0.0.1.
 - remote: a stack deployed with `stack/scripts/stack deploy` on another host (staging, the
@@ -20,6 +21,7 @@ import pytest
 from . import docker
 from .compose import ComposeStack
 from .db import DirectPostgres, ExecPostgres
+from .reporting.evidence import StackEvidence, collect
 
 # Files the prod compose file mounts secrets from, per service (compose.prod.yml).
 SECRET_FILES = {"postgres": "/run/secrets/postgres_password", "redis": "/run/secrets/redis_password"}
@@ -43,26 +45,55 @@ class Target:
             pytest.skip(f"needs {what} access, which the {self.kind} target {self.base_url} does not offer")
         return value
 
-    @property
-    def is_remote(self) -> bool:
-        return self.kind == "remote"
+    # --- its containers, through the one path to Docker ----------------------------------
+
+    def containers(self) -> dict[str, dict]:
+        """`docker inspect` of each service's container, read now."""
+        return docker.containers(self.project)
+
+    def container(self, service: str) -> dict:
+        found = self.containers()
+        if service not in found:
+            raise LookupError(f"project {self.project} has no service {service!r} (has: {sorted(found)})")
+        return found[service]
+
+    def health(self) -> dict[str, str]:
+        """Services that are not running and healthy, with their state; empty when all are."""
+        return docker.health(self.project)
+
+    def env(self, service: str) -> dict[str, str]:
+        """A service's environment, as its container was started."""
+        return docker.environment(self.container(service))
+
+    def exec(self, service: str, *command: str) -> str:
+        """Run a command in a service's container; its stdout."""
+        return docker.exec_in(self.container(service), *command)
+
+    def evidence(self) -> StackEvidence:
+        """What the stack is doing now: ps, each service's logs, health and inspect."""
+        return collect(self.project)
+
+    def image(self, service: str) -> dict:
+        """`docker image inspect` of the image a service runs."""
+        return docker.image(self.container(service)["Image"])
+
+    def image_history(self, service: str) -> list[str]:
+        """Each layer's creating command of the image a service runs, untruncated."""
+        return docker.image_history(self.container(service)["Image"])
 
 
 def local_target(stack: ComposeStack) -> Target:
-    """A Target for the bundled stack, from the ports compose.test.yml publishes on 127.0.0.1."""
-    env = stack.secrets
-    host, nginx = stack.published("nginx", 8080)
-    _, backend = stack.published("backend", 8000)
-    _, pg = stack.published("postgres", 5432)
-    _, rd = stack.published("redis", 6379)
+    """A Target for the bundled stack, on the ports the run pinned on 127.0.0.1."""
+    env = stack.settings
     return Target(
         kind="local",
-        base_url=f"http://{host}:{nginx}",
+        base_url=f"http://127.0.0.1:{stack.port('nginx')}",
         project=stack.project,
-        backend_url=f"http://{host}:{backend}",
-        db=DirectPostgres({"host": host, "port": pg, "dbname": env.get("POSTGRES_DB", "stocks"),
-                           "user": env.get("POSTGRES_USER", "stocks"), "password": env["POSTGRES_PASSWORD"]}),
-        redis={"host": host, "port": rd, "password": env["REDIS_PASSWORD"]},
+        backend_url=f"http://127.0.0.1:{stack.port('backend')}",
+        db=DirectPostgres({"host": "127.0.0.1", "port": stack.port("postgres"),
+                           "dbname": env.get("POSTGRES_DB", "stocks"), "user": env.get("POSTGRES_USER", "stocks"),
+                           "password": env["POSTGRES_PASSWORD"]}),
+        redis={"host": "127.0.0.1", "port": stack.port("redis"), "password": env["REDIS_PASSWORD"]},
         secrets=tuple(v for k, v in env.items() if k.endswith("PASSWORD")),
     )
 

@@ -1,12 +1,10 @@
 import pytest
 
-from stackcheck import docker
-
 
 @pytest.fixture(scope="session")
 def pacing(target) -> dict[str, float]:
     """The offline model's pacing, heartbeats and nginx's read timeout, as the stack runs them."""
-    backend, nginx = (docker.env_of(target.project, s) for s in ("backend", "nginx"))
+    backend, nginx = target.env("backend"), target.env("nginx")
     heartbeat = float(backend["SSE_HEARTBEAT_SECONDS"])
     return {"chunk_delay": int(backend["OFFLINE_CHUNK_DELAY_MS"]) / 1000,
             "heartbeat": heartbeat,

@@ -6,7 +6,7 @@ import httpx
 import pytest
 import redis
 
-from stackcheck.agent import AgentClient
+from stackcheck import AgentClient
 
 
 @pytest.fixture

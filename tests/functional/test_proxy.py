@@ -6,8 +6,7 @@ import time
 import httpx
 import pytest
 
-from stackcheck import docker
-from stackcheck.compose import compose_config
+from stackcheck import compose_model
 
 SECURITY_HEADERS = {
     "x-frame-options": "DENY",
@@ -24,7 +23,7 @@ def http(target):
 
 @pytest.fixture(scope="module")
 def nginx_env(target) -> dict[str, str]:
-    return docker.env_of(target.project, "nginx")
+    return target.env("nginx")
 
 
 @pytest.mark.parametrize("path", ["/", "/api/v1/health/live"])
@@ -102,6 +101,6 @@ def wait_until_not_limited(base_url: str, timeout: float = 10) -> None:
 
 def test_the_base_compose_file_keeps_the_seed_rate_limits():
     """The test stack raises the limits; production must keep the seed's figures."""
-    env = compose_config("compose.yml")["services"]["nginx"]["environment"]
+    env = compose_model("compose.yml")["services"]["nginx"]["environment"]
     assert env["NGINX_API_RATE"] == "${NGINX_API_RATE:-60r/m}", env
     assert env["NGINX_AGENT_RATE"] == "${NGINX_AGENT_RATE:-10r/m}", env

@@ -2,15 +2,14 @@
 
 import pytest
 
-from stackcheck import docker, slo
-from stackcheck.compose import compose_config
+from stackcheck import compose_model, slo
 
 ROOT_USERS = {"", "root", "0", "0:0"}
 
 
 @pytest.fixture(scope="module")
 def containers(target) -> dict[str, dict]:
-    found = docker.containers(target.project)
+    found = target.containers()
     assert found, f"no containers found for project {target.project}"
     return found
 
@@ -52,7 +51,7 @@ def test_restart_policy_memory_limit_and_log_rotation(containers):
 
 
 def test_only_nginx_publishes_ports_in_the_base_compose_file():
-    config = compose_config("compose.yml")
+    config = compose_model("compose.yml")
     publishing = sorted(svc for svc, spec in config["services"].items() if spec.get("ports"))
     assert publishing == ["nginx"], f"services publishing ports in compose.yml: {publishing}"
 
@@ -68,17 +67,17 @@ def test_only_nginx_is_reachable_from_other_hosts(containers):
 def test_no_secret_in_image_history_or_baked_in_env(containers, target):
     secrets = target.require("secrets")
     for svc, c in containers.items():
-        image = docker.image(c["Image"])
-        baked = "\n".join(image["Config"].get("Env") or []) + "\n".join(docker.image_history(c["Image"]))
+        image = target.image(svc)
+        baked = "\n".join(image["Config"].get("Env") or []) + "\n".join(target.image_history(svc))
         leaked = [s for s in secrets if s in baked]
         assert not leaked, f"{svc}: a secret of this run is baked into its image"
         named = [line for line in image["Config"].get("Env") or [] if "PASSWORD=" in line.upper()]
         assert not named, f"{svc}: image env sets a password: {named}"
 
 
-def test_image_sizes_stay_within_budget(containers):
+def test_image_sizes_stay_within_budget(containers, target):
     budgets = slo.section("images")
-    sizes = {svc: docker.image(c["Image"])["Size"] / 1e6 for svc, c in containers.items()}
+    sizes = {svc: target.image(svc)["Size"] / 1e6 for svc in containers}
     assert set(sizes) == set(budgets), f"images {sorted(sizes)} vs budgets {sorted(budgets)} in slo.yaml"
     over = {svc: f"{mb:.0f} MB > {budgets[svc]['max_mb']} MB" for svc, mb in sizes.items()
             if mb > budgets[svc]["max_mb"]}

@@ -2,16 +2,13 @@
 
 import httpx
 
-from stackcheck import docker
-
-SERVICES = {"nginx", "frontend", "backend", "postgres", "redis"}
+from stackcheck import service_names
 
 
 def test_every_service_is_running_and_healthy(target):
-    found = docker.containers(target.project)
-    assert SERVICES <= set(found), f"services present: {sorted(found)}"
-    unhealthy = {svc: state for svc, c in found.items() if (state := docker.state(c)) != "running/healthy"}
-    assert not unhealthy, f"not running and healthy: {unhealthy}"
+    found = set(target.containers())
+    assert set(service_names()) <= found, f"services of the compose files: {service_names()}, running: {sorted(found)}"
+    assert not target.health(), f"not running and healthy: {target.health()}"
 
 
 def test_nginx_serves_the_frontend_page(target):

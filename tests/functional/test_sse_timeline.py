@@ -10,10 +10,7 @@ import re
 import allure
 import pytest
 
-from stackcheck import docker
-from stackcheck.agent import AgentClient, Run
-
-SSE_HEADERS = {"x-accel-buffering": "no"}
+from stackcheck import AgentClient, Run
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +47,7 @@ def test_nginx_itself_never_buffers_or_compresses_the_stream(target):
     until a new backend route, or a second proxy, drops the header."""
     # The config nginx runs, as stack/nginx/start-nginx.sh rendered it (`nginx -T` would need
     # a writable pid file, which the read-only container refuses).
-    config = docker.exec_in(target.project, "nginx", "cat", "/tmp/nginx/nginx.conf")
+    config = target.exec("nginx", "cat", "/tmp/nginx/nginx.conf")
     location = re.search(r"location = /run_sse \{(.*?)\}", config, re.S)
     assert location, "no `location = /run_sse` block in the running nginx config"
     directives = {" ".join(line.split()).rstrip(";") for line in location.group(1).splitlines()}

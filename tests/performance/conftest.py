@@ -5,7 +5,7 @@ import pytest
 from pytest_benchmark.utils import get_tag
 
 from stackcheck import resources
-from stackcheck.perfreport import REPORT_DIR, Summary
+from stackcheck.reporting import PERFORMANCE_DIR, Summary
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -21,7 +21,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.fixture(scope="session")
 def summary():
     """reports/performance/summary.md, written when the session ends, whatever was measured."""
-    report = Summary(REPORT_DIR / "summary.md")
+    report = Summary(PERFORMANCE_DIR / "summary.md")
     yield report
     allure.attach(report.write().read_text(), name="performance summary",
                   attachment_type=allure.attachment_type.TEXT)

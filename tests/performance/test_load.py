@@ -10,9 +10,8 @@ from dataclasses import dataclass
 import allure
 import pytest
 
-from stackcheck import plots, resources, slo
-from stackcheck.load import LoadRun, run_locust
-from stackcheck.perfreport import REPORT_DIR, attach_file
+from stackcheck import LoadRun, StackSampler, resources, run_locust, slo
+from stackcheck.reporting import PERFORMANCE_DIR, attach_file, plots
 
 RUN_S = 45          # per run; the SLO warm-up (slo.yaml defaults) is cut from its start
 API_USERS = 50
@@ -27,8 +26,8 @@ class Measured:
 
 
 def measure(target, name: str, users: int, user_classes: tuple[str, ...] = ()) -> Measured:
-    with resources.StackSampler(target.project) as sampler:
-        run = run_locust(target.base_url, REPORT_DIR / name, users=users, spawn_rate=25,
+    with StackSampler(target.project) as sampler:
+        run = run_locust(target.base_url, PERFORMANCE_DIR / name, users=users, spawn_rate=25,
                          run_time_s=RUN_S, user_classes=user_classes)
     for file in ("stats_stats.csv", "stats_stats_history.csv", "stats_failures.csv", "samples.csv",
                  "report.html", "locust.log"):
@@ -91,7 +90,7 @@ def test_pages_api_and_agent_streams_meet_their_slos_together(mixed_load, summar
 def test_the_whole_stack_stays_within_its_memory_and_cpu_budgets(api_load, mixed_load, cpus, summary):
     samples = api_load.stats + mixed_load.stats
     for name, measured in (("api", api_load), ("mixed", mixed_load)):
-        png = plots.resources_over_time(measured.stats, cpus, REPORT_DIR / name / "resources.png",
+        png = plots.resources_over_time(measured.stats, cpus, PERFORMANCE_DIR / name / "resources.png",
                                         f"{name} run: the stack's memory and CPU ({cpus} cores)")
         attach_file(png, f"{name}: resources")
     allure.attach("\n".join(f"{s.t:.1f}s cpu={s.cpu} memory_mb={s.memory_mb}" for s in samples),
@@ -112,7 +111,7 @@ def test_the_whole_stack_stays_within_its_memory_and_cpu_budgets(api_load, mixed
 def test_distributed_workers_send_every_sample_to_the_master(target):
     """--processes forks workers that report to a master over loopback, as machines do over the
     network: every request a worker made must reach the master's gate."""
-    run = run_locust(target.base_url, REPORT_DIR / "distributed", users=20, spawn_rate=20, run_time_s=20,
+    run = run_locust(target.base_url, PERFORMANCE_DIR / "distributed", users=20, spawn_rate=20, run_time_s=20,
                      user_classes=("ApiUser",), extra=("--processes", "2"))
     assert run.exit_code == 0, f"locust exited {run.exit_code}:\n{run.output[-3000:]}"
     assert "2 workers connected" in run.output, "the workers never reported to the master"

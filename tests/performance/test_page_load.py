@@ -12,7 +12,7 @@ import allure
 import pytest
 
 from stackcheck import slo
-from stackcheck.perfreport import REPORT_DIR
+from stackcheck.reporting import PERFORMANCE_DIR
 
 LOADS = 5
 
@@ -53,8 +53,8 @@ def loads(browser, target) -> dict[str, list[dict]]:
     finally:
         context.close()
     timings = {"cold": cold, "warm": warm}
-    REPORT_DIR.mkdir(parents=True, exist_ok=True)
-    (REPORT_DIR / "page_load.json").write_text(json.dumps(timings, indent=2))
+    PERFORMANCE_DIR.mkdir(parents=True, exist_ok=True)
+    (PERFORMANCE_DIR / "page_load.json").write_text(json.dumps(timings, indent=2))
     allure.attach(json.dumps(timings, indent=2), name="navigation timings",
                   attachment_type=allure.attachment_type.JSON)
     return timings

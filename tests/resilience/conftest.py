@@ -7,9 +7,8 @@ once, naming that fault, instead of testing a stack that is already down.
 import allure
 import pytest
 
-from stackcheck.chaos import ChaosReport
-from stackcheck.faults import Faults
-from stackcheck.target import local_target
+from stackcheck import Faults
+from stackcheck.reporting import ChaosReport
 
 
 @pytest.fixture(scope="session")
@@ -23,12 +22,8 @@ def chaos_report():
 
 
 @pytest.fixture(scope="session")
-def faults(request, target, chaos_report) -> Faults:
-    if target.kind == "local":
-        # A restarted container gets new published ports: read them again each time.
-        stack = request.getfixturevalue("stack")
-        return Faults(lambda: local_target(stack), chaos_report)
-    return Faults(lambda: target, chaos_report)
+def faults(target, chaos_report) -> Faults:
+    return Faults(target, chaos_report)
 
 
 @pytest.fixture(autouse=True)
@@ -42,10 +37,3 @@ def _refuse_a_broken_stack(faults, request):
     if rows := faults.report.rows[first:]:
         allure.attach(ChaosReport(rows).markdown(f"Faults in {request.node.name}"),
                       name="faults", attachment_type=allure.attachment_type.TEXT)
-
-
-@pytest.fixture
-def live(faults):
-    """The target as it is now (after a restart, its ports may have moved)."""
-    faults.target = faults.refresh()
-    return faults.target

@@ -7,18 +7,16 @@ import uuid
 
 import pytest
 
-from stackcheck import docker, slo
-from stackcheck.agent import AgentClient
-from stackcheck.backup import (compare_tables, describe, postgres_container, rows_lost, stack_script,
-                               table_checksums, verify_backup)
-from stackcheck.chaos import FaultRun
-from stackcheck.faults import StackBroken
+from stackcheck import AgentClient, Backups, StackBroken, compare_tables, rows_lost, slo
+from stackcheck.reporting import FaultRun
 
 
-@pytest.fixture(autouse=True)
-def _bundled_stack_only(faults):
-    if faults.target.kind != "local":
-        pytest.skip("the ops script runs with the bundled stack's env file and compose files")
+@pytest.fixture
+def backups(target) -> Backups:
+    try:
+        return Backups(target)
+    except LookupError as exc:
+        pytest.skip(str(exc))
 
 
 def seed(base_url: str) -> None:
@@ -32,35 +30,32 @@ def seed(base_url: str) -> None:
         assert created.status_code == 201, created.text
 
 
-def test_a_backup_restores_every_table_after_the_volume_is_lost(faults, tmp_path):
-    seed(faults.target.base_url)
+def test_a_backup_restores_every_table_after_the_volume_is_lost(faults, backups, target, tmp_path):
+    seed(target.base_url)
     faults.wait_steady()
-    before = table_checksums(faults.target.db)
+    before = backups.checksums()
     empty = [t for t, (rows, _) in before.items() if rows == 0]
 
-    made = stack_script(faults.target.project, "backup", str(tmp_path))
-    assert made.returncode == 0, describe(made)
+    made = backups.script("backup", str(tmp_path))
+    assert made.returncode == 0, backups.describe(made)
     [folder] = [p for p in tmp_path.iterdir() if p.name.startswith("2")]
-    problems = verify_backup(folder, postgres_container(faults.target.project), set(before))
+    problems = backups.problems(folder, set(before))
     assert not problems, f"the backup {folder} is not usable: {problems}"
 
     run = FaultRun("volume removed + restore", "postgres")
     faults.report.add(run)
-    pg = faults.container("postgres")
-    [volume] = [m["Name"] for m in pg["Mounts"] if m["Destination"] == "/var/lib/postgresql/data"]
-    docker.docker("rm", "-f", pg["Id"])
-    docker.docker("volume", "rm", volume)
+    backups.lose_database()
     try:
         started = time.monotonic()
-        restored = stack_script(faults.target.project, "restore", "--fresh", str(folder))
+        restored = backups.script("restore", "--fresh", str(folder))
         run.time_to_healthy = time.monotonic() - started
-        assert restored.returncode == 0, describe(restored)
+        assert restored.returncode == 0, backups.describe(restored)
         faults.wait_steady()
         run.time_to_serving = time.monotonic() - started
-        after = table_checksums(faults.target.db)
+        after = backups.checksums()
     except Exception as exc:
         # Whatever happened, the stack must run again; the data may be gone for good.
-        stack_script(faults.target.project, "up")
+        backups.script("up")
         faults.report.broken = f"restore after removing the Postgres volume: {exc}"
         raise StackBroken(faults.report.broken) from exc
 
@@ -75,23 +70,21 @@ def test_a_backup_restores_every_table_after_the_volume_is_lost(faults, tmp_path
     assert run.time_to_healthy < limit, f"restore took {run.time_to_healthy:.0f} s, budget {limit} s"
 
 
-def test_the_scheduled_backup_of_the_prod_profile_is_a_valid_dump(faults, tmp_path):
-    project = faults.target.project
-    ran = stack_script(project, "scheduled", "run")
-    assert ran.returncode == 0, describe(ran)
-    sidecar = docker.name(docker.containers(project)["backup"])
-    names = docker.docker("exec", sidecar, "sh", "-c", "cd /backups && ls -1d 2*Z").split()
+def test_the_scheduled_backup_of_the_prod_profile_is_a_valid_dump(backups, target, tmp_path):
+    ran = backups.script("scheduled", "run")
+    assert ran.returncode == 0, backups.describe(ran)
+    names = backups.scheduled()
     assert names, "the backup sidecar holds no backups after `scheduled run`"
-    fetched = stack_script(project, "scheduled", "fetch", names[-1], str(tmp_path))
-    assert fetched.returncode == 0, describe(fetched)
+    fetched = backups.script("scheduled", "fetch", names[-1], str(tmp_path))
+    assert fetched.returncode == 0, backups.describe(fetched)
 
-    live = table_checksums(faults.target.db)
+    live = backups.checksums()
     folder = tmp_path / names[-1]
-    problems = verify_backup(folder, postgres_container(project), set(live))
+    problems = backups.problems(folder, set(live))
     assert not problems, f"the scheduled backup {names[-1]} is not usable: {problems}"
     counted = {line.split("\t")[0].removeprefix("public."): int(line.split("\t")[1])
                for line in (folder / "tables.tsv").read_text().splitlines() if line}
     assert counted == {t: rows for t, (rows, _) in live.items()}, \
         f"the scheduled backup's row counts differ from the live database: {counted}"
-    health = faults.container("backup")["State"]["Health"]["Status"]
+    health = target.container("backup")["State"]["Health"]["Status"]
     assert health == "healthy", f"the backup sidecar is {health}"

@@ -6,14 +6,11 @@ import time
 
 import pytest
 
-from stackcheck.agent import AgentClient
-from stackcheck.faults import recovery_budget
-
-SERVICES = ["nginx", "frontend", "backend", "postgres", "redis", "backup"]
+from stackcheck import AgentClient, service_names, slo
 
 
 def assert_recovered(run, service: str) -> None:
-    budget = recovery_budget(service)
+    budget = slo.recovery_budget(service)
     assert run.restarts >= 1, f"Docker did not restart {service} after a crash: {run.why}"
     assert run.time_to_healthy is not None and run.time_to_healthy < budget["healthy_s"], (
         f"{service} healthy after {run.time_to_healthy} s, budget {budget['healthy_s']} s: {run.why}")
@@ -22,7 +19,7 @@ def assert_recovered(run, service: str) -> None:
             f"{service} serving through nginx after {run.time_to_serving} s, budget {budget['serving_s']} s: {run.why}")
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", service_names())
 def test_a_crashed_service_is_restarted_and_serves_again(faults, service):
     with faults.crash(service) as crash:
         pass
@@ -36,11 +33,11 @@ def test_a_crash_of_the_app_under_init_through_docker_exec_is_restarted_too(faul
     assert_recovered(crash, "backend")
 
 
-def test_a_backend_crash_mid_stream_fails_the_run_cleanly_and_the_next_run_works(faults, live):
+def test_a_backend_crash_mid_stream_fails_the_run_cleanly_and_the_next_run_works(faults, target):
     outcome = {}
 
     def stream():
-        with AgentClient(live.base_url, timeout=30) as agent:
+        with AgentClient(target.base_url, timeout=30) as agent:
             # A run that pauses for 20 s before its answer: the crash lands mid-stream.
             outcome["run"] = agent.run("How is WTI doing? #slow=20")
 
@@ -63,7 +60,7 @@ def test_a_backend_crash_mid_stream_fails_the_run_cleanly_and_the_next_run_works
         "a run cut off by a crash must not end with a final answer"
     crash.notes.append(f"stream ended {ended_after:.1f} s after the crash: {rec.transport_error or 'error event'}")
 
-    with AgentClient(faults.target.base_url, timeout=30) as agent:
+    with AgentClient(target.base_url, timeout=30) as agent:
         again = agent.run("How is WTI doing?")
     assert again.recording.status == 200 and not again.timeline.errors, again.recording.transcript()
     assert again.timeline.texts and "WTI" in again.timeline.texts[-1].text

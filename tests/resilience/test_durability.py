@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from stackcheck.faults import recovery_budget
+from stackcheck import slo
 
 WRITES_PER_S = 20
 
@@ -15,7 +15,7 @@ WRITES_PER_S = 20
 class Writer:
     """Creates watchlists through nginx at a steady pace; remembers every acknowledged id."""
 
-    def __init__(self, base_url, user: str) -> None:
+    def __init__(self, base_url: str, user: str) -> None:
         self.base_url, self.user = base_url, user
         self.acknowledged: dict[str, int] = {}      # name -> id, for every 201
         self.failed: list[str] = []                 # statuses or errors of the rest
@@ -29,7 +29,7 @@ class Writer:
                 n += 1
                 name = f"w{n:05d}"
                 try:
-                    r = client.post(f"{self.base_url()}/api/v1/watchlists", json={"name": name, "symbols": ["WTI"]})
+                    r = client.post(f"{self.base_url}/api/v1/watchlists", json={"name": name, "symbols": ["WTI"]})
                     if r.status_code == 201:
                         self.acknowledged[name] = r.json()["id"]
                     else:
@@ -39,9 +39,9 @@ class Writer:
                 self.stop.wait(1 / WRITES_PER_S)
 
 
-def test_every_acknowledged_write_survives_a_postgres_crash(faults):
-    backend_before = faults.container("backend")
-    writer = Writer(lambda: faults.target.base_url, f"durable-{uuid.uuid4().hex[:8]}")
+def test_every_acknowledged_write_survives_a_postgres_crash(faults, target):
+    backend_before = target.container("backend")
+    writer = Writer(target.base_url, f"durable-{uuid.uuid4().hex[:8]}")
     writer.thread.start()
     try:
         time.sleep(2)
@@ -52,7 +52,7 @@ def test_every_acknowledged_write_survives_a_postgres_crash(faults):
         writer.stop.set()
         writer.thread.join(timeout=10)
 
-    stored = {name: wid for wid, name in faults.target.db.rows(
+    stored = {name: wid for wid, name in target.db.rows(
         "SELECT id, name FROM watchlists WHERE user_id = %s", (writer.user,))}
     lost = sorted(set(writer.acknowledged) - set(stored))
     crash.data_lost = len(lost)
@@ -63,8 +63,8 @@ def test_every_acknowledged_write_survives_a_postgres_crash(faults):
     assert not lost, f"{len(lost)} acknowledged writes are gone after the crash: {lost[:10]}"
     assert all(stored[name] == wid for name, wid in writer.acknowledged.items()), "a stored id differs from the acknowledged one"
 
-    backend_after = faults.container("backend")
+    backend_after = target.container("backend")
     assert (backend_after["RestartCount"], backend_after["State"]["StartedAt"]) == \
            (backend_before["RestartCount"], backend_before["State"]["StartedAt"]), \
         "the backend was restarted: it must reconnect to Postgres by itself"
-    assert crash.time_to_serving is not None and crash.time_to_serving < recovery_budget("postgres")["serving_s"], crash.why
+    assert crash.time_to_serving is not None and crash.time_to_serving < slo.recovery_budget("postgres")["serving_s"], crash.why

@@ -7,8 +7,9 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-from stackcheck.compose import ROOT, forget_project, project_resources, remove_project_resources
+from stackcheck import leftovers, remove_stack
 
 CHILD = "tests/resilience/hygiene_child.py"
 START_TIMEOUT_S = 240   # a cached build and a stack start take about 20 s
@@ -20,7 +21,7 @@ def child(test: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "pytest", f"{CHILD}::{test}", "-s", "-p", "no:cacheprovider",
          "-o", "addopts=", "--timeout", "400"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=Path(__file__).parents[2], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
@@ -60,13 +61,11 @@ def test_an_interrupt_during_a_fault_leaves_nothing_and_the_next_run_starts_clea
         rest, _ = interrupted.communicate(timeout=EXIT_TIMEOUT_S)
         assert interrupted.returncode != 0, "the interrupted run reported success"
         assert f"removed stack {project}" in rest, rest[-3000:]
-        left = {kind: names for kind, names in project_resources(project).items() if names}
-        assert not left, f"the interrupted run left {left}"
+        assert not leftovers(project), f"the interrupted run left {leftovers(project)}"
     finally:
         stop(interrupted)
         if project:   # never leak a stack, whatever failed above
-            remove_project_resources(project)
-            forget_project(project)
+            remove_stack(project)
 
     following = child("test_starts_on_a_steady_stack")
     try:
@@ -76,5 +75,4 @@ def test_an_interrupt_during_a_fault_leaves_nothing_and_the_next_run_starts_clea
     assert following.returncode == 0, out[-3000:]
     assert f"removed orphaned stack {project}" not in out, "the next run had to sweep the interrupted one"
     second = project_of(out.splitlines())
-    left = {kind: names for kind, names in project_resources(second).items() if names}
-    assert not left, f"the following run left {left}"
+    assert not leftovers(second), f"the following run left {leftovers(second)}"

@@ -6,21 +6,20 @@ import uuid
 
 import httpx
 
-from stackcheck import docker, evidence
 
 
-def test_a_failed_request_is_logged_with_its_request_id_and_every_log_is_collected(faults):
+def test_a_failed_request_is_logged_with_its_request_id_and_every_log_is_collected(faults, target):
     request_id = f"chaos-{uuid.uuid4().hex[:12]}"
     with faults.stop("postgres") as run:
-        response = httpx.get(f"{faults.target.base_url}/api/v1/analyses", timeout=30,
+        response = httpx.get(f"{target.base_url}/api/v1/analyses", timeout=30,
                              headers={"X-User-Id": "logs", "X-Request-ID": request_id})
     run.notes.append(f"GET /api/v1/analyses without Postgres: {response.status_code}")
     assert response.status_code == 503, response.text[:300]
     assert response.headers["x-request-id"] == request_id
 
-    found = evidence.collect(faults.target.project)
+    found = target.evidence()
     logs = {s.service: s.logs for s in found.services}
-    assert set(logs) == set(faults.containers()), f"logs collected for {sorted(logs)} only"
+    assert set(logs) == set(target.containers()), f"logs collected for {sorted(logs)} only"
     silent = [service for service, text in logs.items() if not text.strip()]
     assert not silent, f"no log lines from {silent}"
 
@@ -33,9 +32,9 @@ def test_a_failed_request_is_logged_with_its_request_id_and_every_log_is_collect
     assert any("database" in json.dumps(e).lower() for e in problems), problems
 
 
-def test_every_service_rotates_its_log(faults):
+def test_every_service_rotates_its_log(target):
     unrotated = {}
-    for service, info in docker.containers(faults.target.project).items():
+    for service, info in target.containers().items():
         config = info["HostConfig"]["LogConfig"]
         if config["Type"] not in ("json-file", "local") or not {"max-size", "max-file"} <= set(config["Config"] or {}):
             unrotated[service] = config

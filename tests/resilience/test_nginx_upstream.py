@@ -10,9 +10,9 @@ import pytest
 ANSWER_WITHIN_S = 5     # a clear error, not a hang
 
 
-def fetch(faults, path: str, accept: str) -> tuple[httpx.Response, float]:
+def fetch(target, path: str, accept: str) -> tuple[httpx.Response, float]:
     started = time.monotonic()
-    response = httpx.get(faults.target.base_url + path, headers={"Accept": accept}, timeout=ANSWER_WITHIN_S * 3)
+    response = httpx.get(target.base_url + path, headers={"Accept": accept}, timeout=ANSWER_WITHIN_S * 3)
     return response, time.monotonic() - started
 
 
@@ -25,11 +25,11 @@ UPSTREAMS = {
 
 @pytest.mark.parametrize("fault,service", [("stop", "backend"), ("stop", "frontend"),
                                            ("disconnect", "backend")])
-def test_an_upstream_down_is_a_clear_error_page_and_service_returns(faults, fault, service):
+def test_an_upstream_down_is_a_clear_error_page_and_service_returns(faults, target, fault, service):
     path, accept, content_type, marker = UPSTREAMS[service]
     inject = faults.disconnect(service, "front") if fault == "disconnect" else getattr(faults, fault)(service)
     with inject as run:
-        response, took = fetch(faults, path, accept)
+        response, took = fetch(target, path, accept)
     run.notes.append(f"GET {path} answered {response.status_code} in {took:.2f} s")
     assert took < ANSWER_WITHIN_S, f"GET {path} took {took:.1f} s with {service} down: a hang, not an error"
     assert response.status_code in (502, 503, 504), f"GET {path} with {service} down: {response.status_code}"
@@ -37,4 +37,4 @@ def test_an_upstream_down_is_a_clear_error_page_and_service_returns(faults, faul
     assert marker in response.text, response.text[:300]
     assert response.headers.get("x-request-id"), "the error page has no request id to report"
     assert run.time_to_serving is not None, run.why
-    assert fetch(faults, path, accept)[0].status_code == 200
+    assert fetch(target, path, accept)[0].status_code == 200

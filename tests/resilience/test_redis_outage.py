@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from stackcheck.faults import recovery_budget
+from stackcheck import slo
 
 READS = ["/stocks", "/stocks/WTI/quote", "/stocks/GOOG/prices?start=2010-01-01&end=2010-03-01", "/watchlists"]
 
@@ -28,9 +28,9 @@ def last_probe_passed_after(info: dict, since: str) -> bool:
 
 
 @pytest.mark.parametrize("outage", ["stop", "pause"])
-def test_reads_and_writes_go_on_without_redis_and_the_cache_refills(faults, outage):
+def test_reads_and_writes_go_on_without_redis_and_the_cache_refills(faults, target, outage):
     user = f"cache-{uuid.uuid4().hex[:8]}"
-    api = httpx.Client(base_url=f"{faults.target.base_url}/api/v1", headers={"X-User-Id": user}, timeout=10)
+    api = httpx.Client(base_url=f"{target.base_url}/api/v1", headers={"X-User-Id": user}, timeout=10)
     with api:
         wl = api.post("/watchlists", json={"name": "before", "symbols": ["WTI"]}).json()
         for path in READS * 2:              # warm: the second round is served from Redis
@@ -39,7 +39,7 @@ def test_reads_and_writes_go_on_without_redis_and_the_cache_refills(faults, outa
         assert cache_of(api.get(f"/watchlists/{wl['id']}")) == "hit"
 
         with getattr(faults, outage)("redis") as run:
-            started = faults.container("backend")["State"]["Health"]["Log"][-1]["End"]
+            started = target.container("backend")["State"]["Health"]["Log"][-1]["End"]
             statuses, caches = [], set()
             deadline = time.monotonic() + 6  # long enough for the backend's healthcheck to run
             while time.monotonic() < deadline:
@@ -54,7 +54,7 @@ def test_reads_and_writes_go_on_without_redis_and_the_cache_refills(faults, outa
                                 json={"name": "during", "symbols": ["GOOG"]})
             created = api.post("/watchlists", json={"name": "new", "symbols": ["SPX"]})
             read_back = api.get(f"/watchlists/{wl['id']}")
-            backend = faults.container("backend")
+            backend = target.container("backend")
 
         server_errors = [s for s in statuses if s >= 500]
         run.notes.append(f"{len(statuses)} reads during the outage, {len(server_errors)} 5xx, cache {sorted(caches)}")
@@ -70,7 +70,7 @@ def test_reads_and_writes_go_on_without_redis_and_the_cache_refills(faults, outa
         # Back: the invalidation missed during the outage was replayed, no stale "before".
         assert api.get(f"/watchlists/{wl['id']}").json()["name"] == "during"
         assert {w["name"] for w in api.get("/watchlists").json()["items"]} == {"during", "new"}
-        budget = recovery_budget("redis")["serving_s"]
+        budget = slo.recovery_budget("redis")["serving_s"]
         deadline = time.monotonic() + budget
         while cache_of(api.get("/stocks/WTI/quote")) != "hit":
             assert time.monotonic() < deadline, f"the cache did not fill again within {budget} s of Redis returning"

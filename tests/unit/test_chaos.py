@@ -3,8 +3,9 @@
 import pytest
 
 from stackcheck.backup import compare_tables, rows_lost
-from stackcheck.chaos import ChaosReport, FaultRun
-from stackcheck.faults import Prober, recovery_budget
+from stackcheck.faults import Prober
+from stackcheck.reporting.chaos import ChaosReport, FaultRun
+from stackcheck.slo import recovery_budget
 
 SERVICES = ["nginx", "frontend", "backend", "postgres", "redis", "backup"]
 
@@ -45,7 +46,7 @@ def test_an_unknown_service_has_no_budget():
 
 
 def prober_with(samples):
-    prober = Prober(faults=None, probe=None)
+    prober = Prober(probe=None, base_url=lambda: "http://unused")
     prober.samples = samples
     return prober
 

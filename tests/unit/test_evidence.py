@@ -1,6 +1,6 @@
 """Evidence names the unhealthy service and why."""
 
-from stackcheck.evidence import ServiceEvidence, StackEvidence
+from stackcheck.reporting.evidence import ServiceEvidence, StackEvidence
 
 
 def service(name: str, **state) -> ServiceEvidence:
@@ -36,3 +36,19 @@ def test_the_summary_lists_only_the_services_with_problems():
     assert stack.summary.startswith("redis is exited")
     assert "nginx" not in stack.summary
     assert set(stack.files()) >= {"summary.txt", "ps.txt", "redis.log", "redis.health.json"}
+
+
+def test_a_running_service_without_a_healthcheck_is_named_and_not_called_healthy():
+    bare = service("worker", Running=True, Status="running")
+    assert "no healthcheck" in bare.problem
+    assert StackEvidence("p", ps="", services=[service("nginx", **HEALTHY), bare]).summary.startswith("worker ")
+
+
+def test_docker_counts_only_a_running_unpaused_container_with_a_passing_healthcheck_as_healthy():
+    from stackcheck import docker
+    info = lambda **state: {"State": {"Running": True, "Paused": False, "Status": "running", "ExitCode": 0, **state}}
+    assert docker.healthy(info(Health={"Status": "healthy"}))
+    assert not docker.healthy(info())
+    assert docker.state(info()) == "running/no healthcheck"
+    assert not docker.healthy(info(Paused=True, Health={"Status": "healthy"}))
+    assert not docker.healthy(info(Health={"Status": "starting"}))

@@ -1,6 +1,6 @@
 import json
 
-from stackcheck import locust_report
+from stackcheck.reporting import locust as locust_report
 
 
 def test_each_slo_verdict_becomes_an_allure_result_with_the_locust_reports(tmp_path):

@@ -23,7 +23,7 @@ def test_lacks_something():
 def session(pytester: pytest.Pytester):
     pytester.makeini("[pytest]\nmarkers =\n    destructive: d\n")
     pytester.makepyfile(test_policy=TESTS)
-    return lambda *args: pytester.runpytest("-p", "stackcheck.pytest_plugin", "-rs", *args)
+    return lambda *args: pytester.runpytest("-rs", *args)
 
 
 def test_destructive_tests_are_refused_on_a_remote_target_and_say_why(session):

@@ -1,6 +1,6 @@
 """Evidence about a stack: what ran, what it logged, and why a service was unhealthy.
 
-Collected with the docker CLI alone, so it works for any compose project the docker
+Collected through stackcheck.docker alone, so it works for any compose project the docker
 client can see (local or, through DOCKER_HOST, remote).
 """
 
@@ -9,15 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from . import docker
+from .. import docker
 
 LOG_TAIL = 400
-
-
-def _output(*args: str) -> str:
-    """A docker call's output, with its error text if it failed: evidence is never lost."""
-    proc = docker.run(*args)
-    return proc.stdout + (f"\n[stderr]\n{proc.stderr}" if proc.returncode else "")
 
 
 @dataclass
@@ -42,8 +36,12 @@ class ServiceEvidence:
             return f"is crash-looping: exited with code {s.get('ExitCode')} and is restarting"
         if not s.get("Running"):
             return f"is {s.get('Status', 'not running')} (exit code {s.get('ExitCode')}, error: {s.get('Error') or 'none'})"
+        if s.get("Paused"):
+            return "is paused"
         status = self.health.get("Status")
-        if status and status != "healthy":
+        if not status:
+            return "is running but has no healthcheck, so it never counts as healthy"
+        if status != "healthy":
             probes = self.health.get("Log") or []
             last = probes[-1] if probes else {}
             output = (last.get("Output") or "").strip().replace("\n", " ")[:300]
@@ -75,11 +73,11 @@ class StackEvidence:
 
 def collect(project: str) -> StackEvidence:
     label = f"label=com.docker.compose.project={project}"
-    ps = _output("ps", "-a", "--filter", label,
+    ps = docker.output("ps", "-a", "--filter", label,
               "--format", "table {{.Names}}\t{{.Image}}\t{{.Status}}\t{{.Ports}}")
     evidence = StackEvidence(project=project, ps=ps)
     for service, info in sorted(docker.containers(project).items()):
-        logs = _output("logs", "--timestamps", "--tail", str(LOG_TAIL), info["Id"])
+        logs = docker.output("logs", "--timestamps", "--tail", str(LOG_TAIL), info["Id"])
         evidence.services.append(ServiceEvidence(
             service=service, container=docker.name(info), state=info["State"],
             logs=logs, inspect=json.dumps(info, indent=2)))

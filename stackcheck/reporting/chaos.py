@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compose import ROOT
-
-REPORT_DIR = ROOT / "reports" / "chaos"
+from ..paths import CHAOS_DIR as REPORT_DIR
 
 
 @dataclass

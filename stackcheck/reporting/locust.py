@@ -1,7 +1,7 @@
 """A Locust run's SLO verdict as Allure results, so a load test outside pytest (staging, from
 the command line or CI) lands in the same report, with its Locust reports attached.
 
-    python -m stackcheck.locust_report [reports/locust] [reports/allure-results]
+    python -m stackcheck.reporting.locust [reports/locust] [reports/allure-results]
 
 One Allure test per SLO entry: passed or failed as the gate judged it, with the reasons.
 """
@@ -14,7 +14,8 @@ import sys
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from ..paths import ALLURE_RESULTS, LOCUST_DIR
+
 ATTACH = {"report.html": "text/html", "stats_stats.csv": "text/csv",
           "stats_failures.csv": "text/csv", "verdict.json": "application/json"}
 
@@ -60,8 +61,8 @@ def write(run_dir: Path, results: Path) -> int:
 
 
 def main(argv: list[str]) -> int:
-    run_dir = Path(argv[0]) if argv else ROOT / "reports" / "locust"
-    results = Path(argv[1]) if len(argv) > 1 else ROOT / "reports" / "allure-results"
+    run_dir = Path(argv[0]) if argv else LOCUST_DIR
+    results = Path(argv[1]) if len(argv) > 1 else ALLURE_RESULTS
     if not (run_dir / "verdict.json").exists():
         print(f"no verdict.json in {run_dir}: did the Locust run finish?", file=sys.stderr)
         return 2

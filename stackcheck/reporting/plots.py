@@ -10,8 +10,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only, never a display
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .resources import StatsSample  # noqa: E402
-from .slo import percentile  # noqa: E402
+from ..resources import StatsSample  # noqa: E402
+from ..slo import percentile  # noqa: E402
 
 
 def windows(samples: list[dict], width_s: float) -> dict[str, list[tuple[float, float, float]]]:

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import allure
 
-from .compose import ROOT
-
-REPORT_DIR = ROOT / "reports" / "performance"
+from ..paths import PERFORMANCE_DIR as REPORT_DIR
 _KINDS = {".csv": allure.attachment_type.CSV, ".html": allure.attachment_type.HTML,
           ".png": allure.attachment_type.PNG, ".json": allure.attachment_type.JSON}
 

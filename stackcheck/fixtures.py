@@ -1,0 +1,125 @@
+"""The session's fixtures: the stack (started once, always removed), the target every test
+reaches it through, a browser, and the stack's evidence attached to a failed test."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from contextlib import contextmanager, nullcontext
+
+import allure
+import pytest
+
+from .compose import ComposeStack, new_project_name, sweep_orphans
+from .paths import EVIDENCE_DIR
+from .reporting.evidence import StackEvidence, collect
+from .target import Target, local_target, remote_target
+
+
+def _log(message: str) -> None:
+    print(f"[stackcheck] {message}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _uncaptured(config: pytest.Config):
+    """Show progress of long steps (image builds, stack start) live, not after the fact."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else nullcontext():
+        yield
+
+
+@contextmanager
+def _signals_deferred():
+    """Teardown must finish: a second Ctrl-C must not leave half a stack behind."""
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def save_evidence(project: str, reason: str) -> StackEvidence:
+    """Write the stack's evidence under reports/evidence/ and attach it to the Allure report."""
+    found = collect(project)
+    folder = EVIDENCE_DIR / project
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in found.files().items():
+        (folder / name).write_text(text)
+        kind = allure.attachment_type.JSON if name.endswith(".json") else allure.attachment_type.TEXT
+        allure.attach(text, name=f"{reason}: {name}", attachment_type=kind)
+    return found
+
+
+def _start(compose: ComposeStack, config: pytest.Config) -> None:
+    with _uncaptured(config):
+        compose.build_images()
+        _log(f"starting stack {compose.project}")
+        started = time.monotonic()
+        try:
+            compose.start()
+            compose.wait_healthy()
+        except Exception as exc:
+            found = save_evidence(compose.project, "stack start")
+            raise RuntimeError(f"the stack failed to start: {found.summary}. "
+                               f"Evidence: {EVIDENCE_DIR / compose.project}") from exc
+        _log(f"stack {compose.project} healthy in {time.monotonic() - started:.1f} s")
+
+
+@pytest.fixture(scope="session")
+def stack(request: pytest.FixtureRequest):
+    """The bundled stack from stack/, started once per session and always removed."""
+    config = request.config
+    reuse, keep = config.getoption("--reuse-stack"), config.getoption("--keep-stack")
+    if not reuse:
+        for orphan in sweep_orphans():
+            _log(f"removed orphaned stack {orphan} left by an earlier run")
+    compose = ComposeStack(project=reuse or new_project_name())
+    if reuse and not compose.exists:
+        pytest.exit(f"--reuse-stack {reuse}: no such running stack", returncode=4)
+    try:
+        if not reuse:
+            _start(compose, config)
+        yield compose
+    finally:
+        with _uncaptured(config):
+            if keep or reuse:
+                compose.keep()
+                _log(f"kept stack {compose.project}: rerun with --reuse-stack {compose.project}; "
+                     f"remove with: make clean")
+            else:
+                with _signals_deferred():
+                    _log(f"removing stack {compose.project}")
+                    compose.down()
+                    _log(f"removed stack {compose.project}")
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Target:
+    config = request.config
+    if config.getoption("--target") == "remote":
+        return remote_target(config.getoption("--base-url"), config.getoption("--project"),
+                             config.getoption("--docker-host"))
+    return local_target(request.getfixturevalue("stack"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from .browser import chromium
+    with chromium() as instance:
+        yield instance
+
+
+@allure.title("stack evidence (attached when the test fails)")
+@pytest.fixture(autouse=True)
+def evidence_on_failure(request: pytest.FixtureRequest):
+    """When a test that uses the stack fails, attach what the stack was doing."""
+    yield
+    failed = any(getattr(request.node, f"rep_{w}", None) and getattr(request.node, f"rep_{w}").failed
+                 for w in ("setup", "call"))
+    if failed and "target" in request.fixturenames:
+        project = request.getfixturevalue("target").project
+        found = save_evidence(project, "on failure")
+        request.node.add_report_section("call", "stack evidence",
+                                        f"{found.summary}\nfull evidence: {EVIDENCE_DIR / project}")

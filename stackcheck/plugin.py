@@ -1,0 +1,163 @@
+"""The suite's pytest plugin (entry point `pytest11`): options, markers and report labels by
+folder, the refusal of destructive tests on remote targets, and the fixtures of
+stackcheck.fixtures.
+
+One table says what a test's folder under tests/ means: its markers, its epic in the Allure
+report and its severity there. tests/resilience/... is `resilience`, and, since every test
+there breaks something on purpose, `destructive` and `slow` too.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+import allure
+import pytest
+
+from .fixtures import browser, evidence_on_failure, stack, target  # noqa: F401 - registered as fixtures
+from .reporting.environment import write_environment
+from .target import Target
+
+CRITICAL, NORMAL, MINOR = (allure.severity_level.CRITICAL, allure.severity_level.NORMAL,
+                           allure.severity_level.MINOR)
+
+
+@dataclass(frozen=True)
+class Folder:
+    markers: tuple[str, ...]
+    epic: str
+    severity: allure.severity_level
+
+
+# The functional suite is the release gate, so its failures are critical.
+FOLDERS = {
+    "functional": Folder(("functional",), "Functional acceptance", CRITICAL),
+    "performance": Folder(("performance", "slow"), "Performance", NORMAL),
+    "resilience": Folder(("resilience", "destructive", "slow"), "Resilience (chaos)", NORMAL),
+    "ops": Folder(("ops", "slow"), "Operations (ops script)", NORMAL),
+    "unit": Folder((), "Suite library (unit)", MINOR),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("stackcheck", "the stack under test")
+    group.addoption("--keep-stack", action="store_true",
+                    help="leave the bundled stack running after the run, for debugging")
+    group.addoption("--reuse-stack", metavar="PROJECT",
+                    help="run against a stack kept by --keep-stack instead of starting one")
+    group.addoption("--target", choices=("local", "remote"), default=os.environ.get("STACKCHECK_TARGET", "local"),
+                    help="local: start the bundled stack (default); remote: test a deployed stack "
+                         "at --base-url, controlled through --docker-host [env STACKCHECK_TARGET]")
+    group.addoption("--base-url", default=os.environ.get("STACKCHECK_BASE_URL"),
+                    help="remote target: nginx's URL, e.g. https://staging.example.com [env STACKCHECK_BASE_URL]")
+    group.addoption("--docker-host", default=os.environ.get("DOCKER_HOST"),
+                    help="remote target: its Docker engine, e.g. ssh://deploy@vps.example.com [env DOCKER_HOST]")
+    group.addoption("--project", default=os.environ.get("STACKCHECK_PROJECT", "stock-analyst"),
+                    help="remote target: its compose project name (default stock-analyst) [env STACKCHECK_PROJECT]")
+    group.addoption("--allow-destructive", action="store_true",
+                    default=os.environ.get("STACKCHECK_ALLOW_DESTRUCTIVE") == "1",
+                    help="run destructive tests (floods, crashes, data removal) against a remote "
+                         "target [env STACKCHECK_ALLOW_DESTRUCTIVE=1]")
+
+
+def _interrupt(signum: int, _frame) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--target") == "remote" and not config.getoption("--base-url"):
+        raise pytest.UsageError("--target remote needs --base-url (nginx's URL on that host)")
+    # SIGINT and SIGTERM (Ctrl-C, CI timeouts, `kill`) unwind the run, so fixture teardown
+    # removes the stack. SIGINT too: a shell starts background jobs with it ignored.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _interrupt)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests = Path(config.rootpath) / "tests"
+    for item in items:
+        if isinstance(item, pytest.Function) and item.path.is_relative_to(tests):
+            _label(item, FOLDERS.get(item.path.relative_to(tests).parts[0]))
+    if config.getoption("--target") == "remote" and not config.getoption("--allow-destructive"):
+        refused = pytest.mark.skip(reason=f"destructive: refused against the remote target "
+                                          f"{config.getoption('--base-url')} without --allow-destructive")
+        for item in items:
+            if item.get_closest_marker("destructive"):
+                item.add_marker(refused)
+
+
+def _label(item: pytest.Function, folder: Folder | None) -> None:
+    """Markers and report labels from the folder, unless the test sets its own."""
+    own = {mark.kwargs.get("label_type") for mark in item.iter_markers("allure_label")}
+    for marker in folder.markers if folder else ():
+        item.add_marker(marker)
+    if folder and "epic" not in own:
+        item.add_marker(allure.epic(folder.epic))
+    if folder and "severity" not in own:
+        item.add_marker(allure.severity(folder.severity))
+    if "feature" not in own:
+        item.add_marker(allure.feature(module_summary(item.module) or item.module.__name__))
+    if not hasattr(item.function, "__allure_display_name__"):
+        item.function.__allure_display_name__ = title(item)
+
+
+def module_summary(module) -> str:
+    """A module docstring's first sentence (or the part before a colon): its feature's name."""
+    text = " ".join((inspect.getdoc(module) or "").split())
+    return re.split(r"[.:](?:\s|$)", text, maxsplit=1)[0]
+
+
+def title(item: pytest.Function) -> str:
+    """test_nginx_serves_the_page -> 'Nginx serves the page'; parameters are shown beside it."""
+    words = item.originalname.removeprefix("test_").replace("_", " ")
+    sentence = words[:1].upper() + words[1:]
+    # Allure fills {param_id}: parametrized cases stay apart in the report's tree.
+    return sentence + " [{param_id}]" if hasattr(item, "callspec") else sentence
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)  # for evidence_on_failure
+    if report.when == "setup" and report.failed:
+        # report/allurerc.mjs files these under Infrastructure: the test never ran, so it
+        # says nothing about the product.
+        item.add_marker(allure.label("stage", "setup"))
+    return report
+
+
+# tryfirst makes this wrapper the outer one, so the finalizer below is added after
+# allure-pytest has wrapped the fixture's finalizers, and does not show as a teardown step.
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest):
+    value = yield
+    results = request.config.getoption("allure_report_dir", None)
+    if fixturedef.argname == "target" and isinstance(value, Target) and results:
+        # Runs before the stack's teardown (target depends on stack): its containers still exist.
+        request.addfinalizer(lambda: write_environment(Path(results), value, request.config.rootpath))
+    return value
+
+
+def _hidden_tests(config: pytest.Config) -> list:
+    """Against the bundled stack nothing may be skipped: it offers everything a test needs."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or config.getoption("--target") != "local":
+        return []
+    return reporter.stats.get("skipped", [])
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if skipped := _hidden_tests(config):
+        terminalreporter.write_line(
+            f"[stackcheck] {len(skipped)} test(s) skipped against the bundled stack: "
+            f"that hides a test, so the run fails", red=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _hidden_tests(session.config) and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

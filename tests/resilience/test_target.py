@@ -1,0 +1,23 @@
+"""Where the stack is does not move: after its containers restart, the session's target
+still reaches every service it offers, on the same addresses."""
+
+import httpx
+import redis
+
+SERVICES = ("nginx", "backend", "postgres", "redis")
+
+
+def test_the_target_reaches_every_service_after_each_was_stopped_and_started(faults, target):
+    # `docker stop` + `docker start` gives a container a new port mapping: exactly when
+    # ports picked by Docker would move.
+    for service in SERVICES:
+        with faults.stop(service):
+            pass
+    nginx = httpx.get(target.base_url + "/api/v1/health/ready", timeout=10)
+    assert nginx.status_code == 200, f"through nginx at {target.base_url}: {nginx.status_code} {nginx.text[:200]}"
+    if target.backend_url:
+        assert httpx.get(target.backend_url + "/api/v1/health/live", timeout=10).status_code == 200
+    if target.db:
+        assert target.db.rows("SELECT 1 AS one") == [(1,)]
+    if target.redis:
+        assert redis.Redis(**target.redis, socket_timeout=5).ping()
