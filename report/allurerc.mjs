@@ -30,7 +30,7 @@ export default defineConfig({
     awesome: {
       options: {
         reportLanguage: "en",
-        // Labels stackcheck/report.py sets: kind of test (its folder), then its module's subject.
+        // Labels stackcheck/plugin.py sets: kind of test (its folder), then its module's subject.
         groupBy: ["epic", "feature"],
       },
     },
