@@ -1,6 +1,11 @@
 """The SSE parser and the ADK timeline fold, on streams written out by hand."""
 
+import ast
 import json
+import re
+import sys
+import tomllib
+from pathlib import Path
 
 import httpx
 import pytest
@@ -182,3 +187,24 @@ def test_delivery_spread_over_time_is_incremental_and_a_burst_is_not():
     assert not recording([0.49, 0.5, 0.5, 0.5]).is_incremental(min_spread=0.3)
     assert recording([0.05, 0.2, 0.35]).gaps == pytest.approx([0.15, 0.15])
 
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_backend_tests_get_the_parser_with_exactly_what_it_imports():
+    """The backend's service tests install this package with its dependencies cut down to the
+    parser's (stack/backend/pyproject.toml). The cut applies to one version only, and a new
+    import in the parser would be missing there: keep both in step."""
+    root = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    backend = tomllib.loads((ROOT / "stack/backend/pyproject.toml").read_text())
+    (declared,) = [m for m in backend["tool"]["uv"]["dependency-metadata"] if m["name"] == "stackcheck"]
+    assert declared["version"] == root["version"]
+    allowed = {re.split(r"[<>=!~ \[;]", r)[0].replace("-", "_") for r in declared["requires-dist"]}
+    imported = set()
+    for module in ("__init__.py", "sse.py"):
+        for node in ast.walk(ast.parse((ROOT / "stackcheck" / module).read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    assert imported - sys.stdlib_module_names - {"__future__"} <= allowed
