@@ -5,7 +5,6 @@ agent event) and `sse_full_run` (the stream closed, the run complete and without
 Debug it alone: python locustfiles/agent_user.py --host http://127.0.0.1:8080
 """
 
-import json
 import random
 import time
 import uuid
@@ -15,6 +14,7 @@ from locust import between, run_single_user, task
 
 from stackcheck.agent import APP
 from stackcheck.load import request_name
+from stackcheck.sse import SSEParser
 
 QUESTIONS = (
     "Analyze GOOG over the last year: trend and risk?",
@@ -43,7 +43,7 @@ class AgentUser(StackUser):
         body = {"app_name": APP, "user_id": self.user_id, "session_id": session_id, "streaming": True,
                 "new_message": {"role": "user", "parts": [{"text": question}]}}
         started = time.perf_counter()
-        first_event, error = None, None
+        first_event, error = None, None  # first_event: seconds after the request was sent
         # Locust times this request to its response headers (stream=True): the TTFB entry.
         with self.client.post("/run_sse", json=body, stream=True, catch_response=True,
                               headers={"Accept": "text/event-stream"},
@@ -51,24 +51,40 @@ class AgentUser(StackUser):
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")
                 return
+            parser = SSEParser()  # the suite's recorder parser (stackcheck.sse)
+
+            def frames():
+                # chunk_size=None: each chunk as it arrives, never waiting to fill a buffer.
+                for chunk in response.iter_content(chunk_size=None):
+                    yield from parser.feed(chunk, time.perf_counter() - started)
+                yield from parser.close(time.perf_counter() - started)
+
             try:
-                for line in response.iter_lines(decode_unicode=True):
-                    if line.startswith("data:"):
-                        first_event = first_event or time.perf_counter()
-                        event = json.loads(line[5:])
-                        if "errorCode" in event or "error" in event:
-                            error = error or f"error in the stream: {line[5:200]}"
-            except Exception as exc:  # a reset or a timeout mid-stream fails the run, not the user
-                error = f"stream broken: {exc!r}"
-        ended = time.perf_counter()
-        self.report("sse_first_event", (first_event or ended) - started,
-                    None if first_event else "the stream closed before any event")
-        self.report("sse_full_run", ended - started, error)
+                for frame in frames():
+                    if frame.data is not None:  # not a heartbeat
+                        first_event = first_event if first_event is not None else frame.at
+                        error = error or in_stream_error(frame.json(), frame.data)
+                if parser.pending:
+                    error = error or f"the stream ended inside a frame: {parser.pending[:200]}"
+            except Exception as exc:  # a reset, a timeout or a non-JSON event fails the run, not the user
+                error = error or f"stream broken: {exc!r}"
+        ended = time.perf_counter() - started
+        self.report("sse_first_event", ended if first_event is None else first_event,
+                    None if first_event is not None else "the stream closed before any event")
+        self.report("sse_full_run", ended, error)
 
     def report(self, slo: str, seconds: float, error: str | None) -> None:
         self.environment.events.request.fire(
             request_type="SSE", name=request_name(slo, "/run_sse"), response_time=seconds * 1000,
             response_length=0, exception=RuntimeError(error) if error else None, context={})
+
+
+def in_stream_error(event: dict, data: str) -> str | None:
+    """ADK reports a failure after the 200 inside the stream: `errorCode` on an event, or a
+    last `{"error": ...}` frame. Either fails the run."""
+    if "errorCode" in event or "error" in event:
+        return f"error in the stream: {data[:200]}"
+    return None
 
 
 if __name__ == "__main__":

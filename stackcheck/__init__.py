@@ -1,19 +1,31 @@
 """stackcheck: the acceptance, load and resilience suite of the stock-analyst stack.
 
 Tests reach the stack through these names (and the fixtures of stackcheck.plugin); reports
-are written with stackcheck.reporting.
+are written with stackcheck.reporting. Each name is imported when first used, so a consumer
+of one light module (the backend's tests use stackcheck.sse alone, with httpx and httpx-sse)
+never needs the suite's other dependencies.
 """
 
-from . import resources, slo
-from .agent import AgentClient, Run
-from .backup import Backups, compare_tables, rows_lost
-from .compose import compose_model, leftovers, service_names
-from .compose import remove as remove_stack
-from .faults import Faults, NotSteady, StackBroken
-from .load import LoadRun, run_locust
-from .resources import StackSampler
-from .target import Target
+from importlib import import_module
 
-__all__ = ["AgentClient", "Backups", "Faults", "LoadRun", "NotSteady", "Run", "StackBroken", "StackSampler",
-           "Target", "compare_tables", "compose_model", "leftovers", "remove_stack", "rows_lost", "run_locust",
-           "resources", "service_names", "slo"]
+_EXPORTS = {
+    "AgentClient": ".agent", "Run": ".agent", "APP": ".agent",
+    "Backups": ".backup", "compare_tables": ".backup", "rows_lost": ".backup",
+    "compose_model": ".compose", "leftovers": ".compose", "service_names": ".compose",
+    "remove_stack": (".compose", "remove"),
+    "Faults": ".faults", "NotSteady": ".faults", "StackBroken": ".faults",
+    "LoadRun": ".load", "run_locust": ".load",
+    "StackSampler": ".resources",
+    "SSEParser": ".sse",
+    "Target": ".target",
+    "resources": (".resources", None), "slo": (".slo", None),
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'stackcheck' has no attribute {name!r}")
+    module, attribute = _EXPORTS[name] if isinstance(_EXPORTS[name], tuple) else (_EXPORTS[name], name)
+    found = import_module(module, __name__)
+    return found if attribute is None else getattr(found, attribute)

@@ -4,61 +4,100 @@ The recorder keeps what a browser would see: every `data:` frame and every `: co
 (heartbeats), each stamped on a monotonic clock when its bytes arrived. The timeline is
 what a user would see: tool calls, tool results, one text message built from the partial
 chunks, and errors sent inside the stream.
+
+This is the one SSE parser of the project: the suite's tests, the Locust agent user and the
+backend's own service tests all feed their response chunks into `SSEParser`.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import time
 from dataclasses import dataclass, field
 from statistics import median
 
 import httpx
+# httpx-sse's incremental decoders. Its public API (EventSource) wants an httpx response and
+# drops comments and timing, so the recorder drives the two decoders itself; the module is
+# private, hence the upper bound on httpx-sse in pyproject.toml and the unit tests that pin
+# the behaviour relied on here.
+from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 
 
 @dataclass(frozen=True)
 class Frame:
     at: float               # seconds since the request was sent
-    data: str | None        # the joined `data:` lines, or None for a comment-only frame
+    data: str | None        # the joined `data:` lines, or None for a comment line
     comment: str | None = None
-    event: str | None = None
+    event: str | None = None    # the event type a browser dispatches ("message" unless `event:`)
+    id: str | None = None       # the last event id in force (it carries over between frames)
+    retry: int | None = None
 
     def json(self) -> dict:
         return json.loads(self.data)
 
 
 class SSEParser:
-    """Incremental parser (WHATWG rules): frames may be split across chunks or share one."""
+    """Incremental parser: text or bytes in as they arrive, frames out as they complete.
+
+    Lines are split by httpx-sse's `SSELineDecoder` (LF, CRLF and CR, also a CRLF split
+    across two chunks) and fields are read by its `SSEDecoder` (the WHATWG rules for
+    `data`, `event`, `id`, `retry`). Kept here, because the library drops them: comment
+    lines (`: ping`), each as its own frame when its line arrives, and the arrival time of
+    every frame. A frame is dispatched, as a browser does, only when it had a `data` field:
+    httpx-sse also dispatches an empty event for a blank line after `id:` alone, `event:`
+    alone, or (the id being sticky) after a heartbeat (httpx-sse issue #35).
+    """
 
     def __init__(self) -> None:
-        self._buffer = ""
-        self._data: list[str] = []
-        self._event: str | None = None
+        self._lines = SSELineDecoder()
+        self._fields = SSEDecoder()
+        self._bytes = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._started = False
+        self._open: list[str] = []      # the lines of the frame being read
+        self._has_data = False
 
-    def feed(self, text: str, at: float) -> list[Frame]:
-        self._buffer += text.replace("\r\n", "\n").replace("\r", "\n")
-        *lines, self._buffer = self._buffer.split("\n")
-        frames = []
-        for line in lines:
-            if not line:
-                if self._data:
-                    frames.append(Frame(at, "\n".join(self._data), event=self._event))
-                self._data, self._event = [], None
-            elif line.startswith(":"):
-                frames.append(Frame(at, None, comment=line[1:].strip()))
-            else:
-                name, _, value = line.partition(":")
-                value = value[1:] if value.startswith(" ") else value
-                if name == "data":
-                    self._data.append(value)
-                elif name == "event":
-                    self._event = value
-        return frames
+    def feed(self, chunk: str | bytes, at: float) -> list[Frame]:
+        """The frames that this chunk completes, stamped `at`. Bytes are decoded as UTF-8,
+        which an event stream always is, whatever its Content-Type says."""
+        text = self._bytes.decode(chunk) if isinstance(chunk, bytes) else chunk
+        if not self._started and text:
+            self._started = True
+            text = text.removeprefix("\ufeff")  # a leading BOM is not part of the stream
+        return self._read(self._lines.decode(text), at) if text else []
+
+    def close(self, at: float) -> list[Frame]:
+        """The stream ended: frames that only its end completes (a final CR is a line end
+        that `SSELineDecoder` holds back, waiting for a possible LF). What stays after this
+        is `pending`: a frame that was cut off."""
+        text = self._bytes.decode(b"", final=True)
+        if self._lines.trailing_cr:
+            text += "\n"  # CR then LF is one line end: this ends the held line, adds none
+        return self._read(self._lines.decode(text), at) if text else []
 
     @property
     def pending(self) -> str:
-        """Bytes of a frame that was never terminated (a stream cut off mid-frame)."""
-        return self._buffer + "\n".join(self._data)
+        """The text of a frame that was never terminated (a stream cut off mid-frame)."""
+        return "\n".join(self._open + ["".join(self._lines.buffer)]).strip("\n")
+
+    def _read(self, lines: list[str], at: float) -> list[Frame]:
+        frames = []
+        for line in lines:
+            if line.startswith(":"):
+                comment = line[1:]
+                frames.append(Frame(at, None, comment=comment[1:] if comment.startswith(" ") else comment))
+                continue
+            if line:
+                self._open.append(line)
+                self._has_data = self._has_data or line.partition(":")[0] == "data"
+            event = self._fields.decode(line)
+            if not line:
+                if event is not None and self._has_data:
+                    frames.append(Frame(at, event.data, event=event.event, id=event.id or None,
+                                        retry=event.retry))
+                self._open, self._has_data = [], False
+        return frames
 
 
 @dataclass
@@ -69,7 +108,8 @@ class Recording:
     frames: list[Frame] = field(default_factory=list)
     total: float = 0.0                        # stream closed
     transport_error: str | None = None        # the stream broke (reset, timeout, ...)
-    unterminated: str = ""
+    unterminated: str = ""                    # a frame cut off by the end of the stream
+    body: str = ""                            # the answer, when it was not a success
 
     @property
     def data_frames(self) -> list[Frame]:
@@ -124,25 +164,36 @@ class Recording:
         lines += [f"  {k}: {v}" for k, v in self.headers.items()]
         for f in self.frames:
             body = f"data: {f.data}" if f.data is not None else f": {f.comment}"
+            if f.event not in (None, "message"):
+                body = f"event: {f.event}  {body}"
             lines.append(f"{f.at * 1000:9.1f} ms  {body}")
+        if self.body:
+            lines.append(f"  body: {self.body[:2000]}")
+        if self.unterminated:
+            lines.append(f"  unterminated frame: {self.unterminated[:2000]}")
         lines.append(f"closed at {self.total * 1000:.1f} ms"
                      + (f" after a transport error: {self.transport_error}" if self.transport_error else ""))
         return "\n".join(lines)
 
 
 def record(client: httpx.Client, method: str, url: str, **kwargs) -> Recording:
-    """Send one request and record its streamed answer until the server closes it."""
+    """Send one request and record its streamed answer until the server closes it. An
+    answer that is not a success (a 404 before the stream starts, a 403) is kept as `body`."""
     parser = SSEParser()
     started = time.monotonic()
     with client.stream(method, url, **kwargs) as response:
         rec = Recording(status=response.status_code, headers=dict(response.headers),
                         ttfb=time.monotonic() - started)
         try:
-            for chunk in response.iter_text():
-                rec.frames.extend(parser.feed(chunk, time.monotonic() - started))
+            if not response.is_success:
+                rec.body = response.read().decode("utf-8", errors="replace")
+            else:
+                for chunk in response.iter_bytes():
+                    rec.frames.extend(parser.feed(chunk, time.monotonic() - started))
         except httpx.TransportError as exc:
             rec.transport_error = f"{type(exc).__name__}: {exc}"
         rec.total = time.monotonic() - started
+        rec.frames.extend(parser.close(rec.total))
         rec.unterminated = parser.pending
     return rec
 

@@ -14,9 +14,7 @@ from statistics import median
 import httpx
 import pytest
 
-from stackcheck import slo
-from stackcheck.agent import APP
-from stackcheck.sse import SSEParser
+from stackcheck import APP, SSEParser, slo
 
 ROUNDS = 20
 PACE_S = 0.03   # between rounds, untimed: keeps a benchmark under 50 requests/s

@@ -1,22 +1,47 @@
-"""A small SSE reader for the tests: frames with their arrival times, comments included."""
+"""The tests' SSE client: /run_sse recorded by the suite's one SSE parser (stackcheck.sse, a
+dev dependency: see pyproject.toml), seen as the events, their arrival times and the comments."""
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
+from stackcheck.sse import Recording, record
 
 
 @dataclass
 class Run:
-    status: int
-    headers: httpx.Headers
-    events: list[dict] = field(default_factory=list)
-    times: list[float] = field(default_factory=list)
-    comments: list[tuple[float, str]] = field(default_factory=list)
-    total: float = 0.0
-    body: str = ""
+    recording: Recording
+
+    @property
+    def status(self) -> int:
+        return self.recording.status
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.recording.headers
+
+    @property
+    def body(self) -> str:
+        """The answer when it was not a success (a 404 before the stream, a 403)."""
+        return self.recording.body
+
+    @property
+    def total(self) -> float:
+        return self.recording.total
+
+    @property
+    def events(self) -> list[dict]:
+        return self.recording.events
+
+    @property
+    def times(self) -> list[float]:
+        """When each event arrived, in seconds after the request was sent."""
+        return [f.at for f in self.recording.data_frames]
+
+    @property
+    def comments(self) -> list[tuple[float, str]]:
+        """Comment lines (heartbeats) with their arrival times; `: ping` is ("ping")."""
+        return [(f.at, f.comment) for f in self.recording.heartbeats]
 
     @property
     def partial_text(self) -> str:
@@ -34,25 +59,9 @@ def _text(event: dict) -> str:
 def run_sse(client: httpx.Client, user: str, session: str, text: str, headers: dict | None = None) -> Run:
     body = {"app_name": "stock_analyst", "user_id": user, "session_id": session, "streaming": True,
             "new_message": {"role": "user", "parts": [{"text": text}]}}
-    started = time.monotonic()
-    with client.stream("POST", "/run_sse", json=body, headers=headers or {}) as response:
-        run = Run(response.status_code, response.headers)
-        if response.status_code != 200:
-            run.body = response.read().decode()
-            return run
-        buffer = ""
-        for chunk in response.iter_text():
-            buffer += chunk
-            while "\n\n" in buffer:
-                frame, buffer = buffer.split("\n\n", 1)
-                now = time.monotonic() - started
-                for line in frame.split("\n"):
-                    if line.startswith(":"):
-                        run.comments.append((now, line))
-                    elif line.startswith("data:"):
-                        run.events.append(json.loads(line[5:].strip()))
-                        run.times.append(now)
-    run.total = time.monotonic() - started
+    run = Run(record(client, "POST", "/run_sse", json=body, headers=headers or {}))
+    rec = run.recording
+    assert rec.transport_error is None and not rec.unterminated, f"the stream was cut:\n{rec.transcript()}"
     return run
 
 
