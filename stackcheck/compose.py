@@ -133,6 +133,7 @@ class ComposeStack(DockerCompose):
     """testcontainers' DockerCompose bound to one project name, with its own secrets."""
 
     project: str = field(default_factory=new_project_name)
+    profiles: list[str] | None = field(default_factory=lambda: ["prod"])  # the backup sidecar
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -9,7 +9,8 @@ compose_setup() {
   COMPOSE_BIN=(docker compose)
   COMPOSE=(--project-directory "$STACK" -f "$STACK/compose.yml")
   FILES_SHOWN="compose.yml"
-  [ "$PROD" = 1 ] && { COMPOSE+=(-f "$STACK/compose.prod.yml"); FILES_SHOWN+=" + compose.prod.yml"; }
+  # The backup sidecar is defined in compose.yml under the prod profile.
+  [ "$PROD" = 1 ] && { COMPOSE+=(-f "$STACK/compose.prod.yml" --profile prod); FILES_SHOWN+=" + compose.prod.yml"; }
   [ "$DEV" = 1 ] && { COMPOSE+=(-f "$STACK/compose.dev.yml"); FILES_SHOWN+=" + compose.dev.yml"; }
   for f in "${EXTRA_FILES[@]+"${EXTRA_FILES[@]}"}"; do COMPOSE+=(-f "$f"); FILES_SHOWN+=" + ${f#"$STACK"/}"; done
   [ -f "$STACK/images.env" ] && COMPOSE+=(--env-file "$STACK/images.env")
