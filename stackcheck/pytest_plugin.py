@@ -57,6 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
 # and, since every test there breaks something on purpose, `destructive` and `slow` too.
 FOLDER_MARKERS = {"functional": ("functional",),
                   "performance": ("performance", "slow"),
+                  "ops": ("ops", "slow"),
                   "resilience": ("resilience", "destructive", "slow")}
 
 

@@ -31,6 +31,7 @@ from .target import Target
 EPICS = {"functional": ("Functional acceptance", allure.severity_level.CRITICAL),
          "performance": ("Performance", allure.severity_level.NORMAL),
          "resilience": ("Resilience (chaos)", allure.severity_level.NORMAL),
+         "ops": ("Operations (ops script)", allure.severity_level.NORMAL),
          "unit": ("Suite library (unit)", allure.severity_level.MINOR)}
 
 
