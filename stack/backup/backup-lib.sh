@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by stack/scripts/stack (manual backups, on the host) and the backup sidecar
 # (scheduled backups, in its container): one backup directory layout, checked one way.
 #   postgres.dump   pg_dump -Fc of the app database

@@ -10,6 +10,7 @@ set -euo pipefail
 : "${NGINX_MAX_BODY_SIZE:=1m}"
 # Retry-After for a 429: the time one more API request takes to be allowed (rounded up).
 rate="${NGINX_API_RATE%r/*}"
+# shellcheck disable=SC2034  # read below through ${!var}
 if [ "${NGINX_API_RATE#*r/}" = m ]; then NGINX_RETRY_AFTER=$(( (60 + rate - 1) / rate )); else NGINX_RETRY_AFTER=1; fi
 conf="$(</etc/nginx/nginx.conf.template)"
 for var in NGINX_RETRY_AFTER NGINX_SSE_READ_TIMEOUT NGINX_API_RATE NGINX_API_BURST NGINX_AGENT_RATE NGINX_AGENT_BURST NGINX_MAX_BODY_SIZE; do

@@ -4,13 +4,13 @@ still reaches every service it offers, on the same addresses."""
 import httpx
 import redis
 
-SERVICES = ("nginx", "backend", "postgres", "redis")
+from stackcheck import service_names
 
 
 def test_the_target_reaches_every_service_after_each_was_stopped_and_started(faults, target):
     # `docker stop` + `docker start` gives a container a new port mapping: exactly when
     # ports picked by Docker would move.
-    for service in SERVICES:
+    for service in service_names():
         with faults.stop(service):
             pass
     nginx = httpx.get(target.base_url + "/api/v1/health/ready", timeout=10)

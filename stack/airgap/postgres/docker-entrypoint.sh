@@ -21,6 +21,7 @@ psql_init() {
 
 run_initdb_scripts() {
   local f
+  # shellcheck disable=SC1090  # the image's init scripts, known only at run time
   for f in /docker-entrypoint-initdb.d/*; do
     case "$f" in
       *.sh)     if [ -x "$f" ]; then echo "running $f"; "$f"; else echo "sourcing $f"; . "$f"; fi ;;
@@ -44,6 +45,7 @@ Error: Database is uninitialized and superuser password is not specified.
 EOF
     exit 1
   fi
+  # shellcheck disable=SC2086  # split into words on purpose, as the official image does
   initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") \
     $POSTGRES_INITDB_ARGS
   printf '\nhost all all all %s\n' "$auth" >>"$PGDATA/pg_hba.conf"
