@@ -1,13 +1,16 @@
 """The chaos report table, recovery budgets, and the arithmetic behind the measurements."""
 
 import pytest
+import yaml
 
 from stackcheck.backup import compare_tables, rows_lost
 from stackcheck.faults import Prober
+from stackcheck.paths import STACK_DIR
 from stackcheck.reporting.chaos import ChaosReport, FaultRun
 from stackcheck.slo import recovery_budget
 
-SERVICES = ["nginx", "frontend", "backend", "postgres", "redis", "backup"]
+# Every service, the prod profile's included, is defined in compose.yml.
+SERVICES = sorted(yaml.safe_load((STACK_DIR / "compose.yml").read_text())["services"])
 
 
 def test_the_table_has_one_row_per_fault_with_never_and_not_measured_spelled_out():
