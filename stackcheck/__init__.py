@@ -19,7 +19,7 @@ _EXPORTS = {
     "StackSampler": ".resources",
     "SSEParser": ".sse",
     "Target": ".target",
-    "resources": (".resources", None), "slo": (".slo", None),
+    "authz": (".authz", None), "resources": (".resources", None), "slo": (".slo", None),
 }
 __all__ = sorted(_EXPORTS)
 

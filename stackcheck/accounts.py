@@ -101,6 +101,10 @@ class Accounts:
             return account
         raise LookupError(f"sign-up is closed on {self.base_url} and {ENV_ACCOUNTS[0]} is not set")
 
+    def anonymous(self, timeout: float = 30) -> httpx.Client:
+        """A client with no session, as a visitor who never signed in."""
+        return client(self.base_url, timeout)
+
     def client(self, account: Account | None = None, timeout: float = 30) -> httpx.Client:
         """A client signed in as `account` (a new one when not given)."""
         return signed_in(self.base_url, account or self.new(), timeout=timeout)

@@ -112,6 +112,12 @@ def accounts(target: Target) -> Accounts:
 
 
 @pytest.fixture(scope="session")
+def backend_openapi(target: Target) -> dict:
+    """The running backend's OpenAPI: the contract the matrix and the fuzzer test."""
+    return target.openapi()
+
+
+@pytest.fixture(scope="session")
 def browser():
     from .browser import chromium
     with chromium() as instance:
