@@ -42,9 +42,17 @@ class Account:
         return f"Account({self.username!r})"
 
 
-def client(base_url: str, timeout: float = 30) -> httpx.Client:
+class Client(httpx.Client):
+    """An httpx client that may be used in `with` after its first request (a signed-in
+    client has sent its sign-in before it is handed out); leaving the block closes it."""
+
+    def __enter__(self) -> Client:
+        return self
+
+
+def client(base_url: str, timeout: float = 30) -> Client:
     """A client as the page served by nginx is: same origin, cookies kept."""
-    return httpx.Client(base_url=base_url, timeout=timeout, headers={"Origin": base_url})
+    return Client(base_url=base_url, timeout=timeout, headers={"Origin": base_url})
 
 
 def sign_up(http: httpx.Client, account: Account) -> httpx.Response:
@@ -55,7 +63,7 @@ def sign_in(http: httpx.Client, account: Account) -> httpx.Response:
     return http.post(f"{AUTH}/signin", json={"username": account.username, "password": account.password})
 
 
-def signed_in(base_url: str, account: Account, *, new: bool = False, timeout: float = 30) -> httpx.Client:
+def signed_in(base_url: str, account: Account, *, new: bool = False, timeout: float = 30) -> Client:
     """A client signed in as `account` (signed up first when `new`); fails with the answer."""
     http = client(base_url, timeout)
     response = sign_up(http, account) if new else sign_in(http, account)
@@ -101,10 +109,10 @@ class Accounts:
             return account
         raise LookupError(f"sign-up is closed on {self.base_url} and {ENV_ACCOUNTS[0]} is not set")
 
-    def anonymous(self, timeout: float = 30) -> httpx.Client:
+    def anonymous(self, timeout: float = 30) -> Client:
         """A client with no session, as a visitor who never signed in."""
         return client(self.base_url, timeout)
 
-    def client(self, account: Account | None = None, timeout: float = 30) -> httpx.Client:
+    def client(self, account: Account | None = None, timeout: float = 30) -> Client:
         """A client signed in as `account` (a new one when not given)."""
         return signed_in(self.base_url, account or self.new(), timeout=timeout)

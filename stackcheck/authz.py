@@ -30,6 +30,7 @@ USER_IN_BODY = ("/run_sse", "/run")
 class Operation:
     method: str       # upper case
     path: str         # the OpenAPI template, e.g. /api/v1/watchlists/{watchlist_id}
+    takes_body: bool = False
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -49,8 +50,8 @@ class Operation:
 
 def operations(openapi: dict) -> list[Operation]:
     """Every operation of an OpenAPI document, in its order."""
-    return [Operation(method.upper(), path) for path, item in openapi["paths"].items()
-            for method in item if method in METHODS]
+    return [Operation(method.upper(), path, "requestBody" in spec) for path, item in openapi["paths"].items()
+            for method, spec in item.items() if method in METHODS]
 
 
 def expected(op: Operation, role: str) -> int | None:

@@ -28,7 +28,6 @@ BODIES = {
     "POST /run": lambda o: {"app_name": ADK_APP, "user_id": o.account.username, "session_id": o.session_id,
                             "new_message": QUESTION},
 }
-NO_BODY = ("GET", "DELETE")
 
 
 class Owner:
@@ -88,7 +87,7 @@ def analysis_id(target, pair) -> int:
 def request(http, op: authz.Operation, owner: Owner):
     path = op.path.format(**owner.path_values(op))
     headers = {"If-Match": "*"} if op.method in ("PATCH", "DELETE") else {}
-    if op.method in NO_BODY:
+    if not op.takes_body:
         return http.request(op.method, path, headers=headers)
     body = BODIES.get(str(op))
     assert body is not None, f"{op} takes a body and the matrix has none for it: add one to BODIES"

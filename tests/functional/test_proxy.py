@@ -16,8 +16,8 @@ SECURITY_HEADERS = {
 
 
 @pytest.fixture(scope="module")
-def http(target):
-    with httpx.Client(base_url=target.base_url, timeout=15) as client:
+def http(accounts):
+    with accounts.client(timeout=15) as client:
         yield client
 
 

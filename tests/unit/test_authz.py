@@ -13,8 +13,9 @@ HEALTH = Operation("GET", "/api/v1/health/live")
 
 
 def test_operations_come_from_every_path_and_method_of_the_openapi():
-    spec = {"paths": {"/a": {"get": {}, "post": {}, "parameters": []}, "/b/{watchlist_id}": {"delete": {}}}}
+    spec = {"paths": {"/a": {"get": {}, "post": {"requestBody": {}}, "parameters": []}, "/b/{watchlist_id}": {"delete": {}}}}
     assert [str(o) for o in operations(spec)] == ["GET /a", "POST /a", "DELETE /b/{watchlist_id}"]
+    assert [o.takes_body for o in operations(spec)] == [False, True, False]
 
 
 @pytest.mark.parametrize("op, role, status", [
