@@ -333,6 +333,15 @@ def test_run_sse_as_yourself_streams(client, user_id):
     assert run.status == 200 and run.partial_text and len(run.events) >= 4
 
 
+def test_the_watchlist_tool_sees_only_the_sessions_owner(client, user_id, other):
+    client.post("/api/v1/watchlists", json={"name": "secret", "symbols": ["SPX", "IXIC"]})
+    other_name = other.get("/api/v1/auth/me").json()["username"]
+    run = run_sse(other, other_name, new_session(other, other_name), "How is my watchlist doing?")
+    responses = [p["functionResponse"] for e in run.events for p in (e.get("content") or {}).get("parts", [])
+                 if "functionResponse" in p]
+    assert responses[0]["name"] == "get_watchlist" and responses[0]["response"] == {"items": []}
+
+
 def test_developer_routes_are_gone(client, user_id, anon):
     for path in ("/list-apps", "/version", "/health", "/docs", "/redoc", "/apps/stock_analyst/app-info",
                  f"/apps/stock_analyst/users/{user_id}/sessions/s/artifacts", "/debug/trace/x",

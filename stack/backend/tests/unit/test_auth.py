@@ -170,3 +170,20 @@ async def test_allow_lists_every_method_of_the_path():
                                base_url="http://t")
     assert (await client.put("/w")).headers.get_list("allow") == ["GET, POST"]
     assert (await client.put("/w/3")).headers["allow"] == "DELETE, PATCH"
+
+
+def test_adk_developer_routes_only_with_the_setting(monkeypatch):
+    from app import contract, main
+    from app.settings import get_settings
+
+    def names(app):
+        return {name for _, _, _, name in contract.route_table(app)}
+
+    served = names(main.create_app())
+    assert served == contract.ADK_ROUTES_KEPT | contract.OURS | {
+        "live", "ready", "signup", "signin", "signout", "me", "list_stocks", "prices", "quote", "list_watchlists",
+        "create_watchlist", "get_watchlist", "patch_watchlist", "delete_watchlist", "add_item", "remove_item",
+        "list_analyses", "get_analysis"}
+    monkeypatch.setattr(get_settings(), "adk_dev_routes", True)
+    dev = names(main.create_app())
+    assert {"list_apps", "get_adk_app_info", "load_artifact", "patch_memory", "version", "swagger_ui_html"} <= dev
