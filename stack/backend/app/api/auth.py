@@ -87,7 +87,7 @@ async def signin(body: SignIn, request: Request) -> JSONResponse:
 )
 async def signout(user: CurrentUser) -> Response:
     await auth.revoke(user.token_hash)
-    response = Response(status_code=204)
+    response = Response(status_code=204, headers={"Cache-Control": "no-store"})
     response.headers.append("set-cookie", auth.clearing_cookie())
     return response
 
