@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import auth, passwords
 from ..settings import get_settings
-from .deps import CurrentUser, ERROR, SET_COOKIE, json_error
+from .deps import SET_COOKIE, CurrentUser, json_error
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -96,5 +96,3 @@ async def signout(user: CurrentUser) -> Response:
 async def me(user: CurrentUser) -> JSONResponse:
     return JSONResponse({"username": user.username}, headers={"Cache-Control": "no-store"})
 
-
-__all__ = ["router", "ERROR"]

@@ -419,6 +419,17 @@ def test_openapi_documents_the_statuses_and_the_required_if_match(anon):
                    for p in op.get("parameters", []))
 
 
+def test_a_bug_is_a_json_500(client, monkeypatch):
+    from app import market
+
+    async def broken():
+        raise RuntimeError("a bug with a secret in its message")
+
+    monkeypatch.setattr(market, "list_symbols", broken)
+    response = client.get("/api/v1/stocks")
+    assert response.status_code == 500 and response.json() == {"detail": "internal error"}
+
+
 def test_passwords_and_tokens_never_reach_the_logs(backend, anon, caplog):
     name, secret = new_username(), "log-canary-password-123"
     with caplog.at_level(logging.DEBUG):
