@@ -82,6 +82,12 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
                         headers={"Retry-After": "1"})
 
 
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: JSON like every other error (Starlette's default is text/plain). The exception
+    is logged with its traceback by the server; its text never goes to the client."""
+    return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     if settings.model_mode == "gemini" and settings.google_api_key:
@@ -111,6 +117,7 @@ def create_app() -> FastAPI:
     # Postgres restarting: a clear, retryable 503 instead of a 500 (the pool reconnects by itself).
     for exc_type in (DBAPIError, PoolTimeout, OSError, asyncio.TimeoutError):
         app.add_exception_handler(exc_type, _database_unavailable)
+    app.add_exception_handler(Exception, _internal_error)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     # Added last = outermost. Order of a request: request id/log -> metrics -> access guard ->
     # Allow fix -> SSE -> ADK's stack (its own origin guard, CORS) -> the routes.

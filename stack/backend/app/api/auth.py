@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import auth, passwords
 from ..settings import get_settings
-from .deps import CurrentUser, ERROR, SET_COOKIE, json_error
+from .deps import SET_COOKIE, CurrentUser, json_error
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -87,7 +87,7 @@ async def signin(body: SignIn, request: Request) -> JSONResponse:
 )
 async def signout(user: CurrentUser) -> Response:
     await auth.revoke(user.token_hash)
-    response = Response(status_code=204)
+    response = Response(status_code=204, headers={"Cache-Control": "no-store"})
     response.headers.append("set-cookie", auth.clearing_cookie())
     return response
 
@@ -96,5 +96,3 @@ async def signout(user: CurrentUser) -> Response:
 async def me(user: CurrentUser) -> JSONResponse:
     return JSONResponse({"username": user.username}, headers={"Cache-Control": "no-store"})
 
-
-__all__ = ["router", "ERROR"]

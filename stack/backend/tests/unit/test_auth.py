@@ -170,3 +170,36 @@ async def test_allow_lists_every_method_of_the_path():
                                base_url="http://t")
     assert (await client.put("/w")).headers.get_list("allow") == ["GET, POST"]
     assert (await client.put("/w/3")).headers["allow"] == "DELETE, PATCH"
+
+
+def test_adk_developer_routes_only_with_the_setting(monkeypatch):
+    from app import contract, main
+    from app.settings import get_settings
+
+    def names(app):
+        return {name for _, _, _, name in contract.route_table(app)}
+
+    served = names(main.create_app())
+    assert served == contract.ADK_ROUTES_KEPT | contract.OURS | {
+        "live", "ready", "signup", "signin", "signout", "me", "list_stocks", "prices", "quote", "list_watchlists",
+        "create_watchlist", "get_watchlist", "patch_watchlist", "delete_watchlist", "add_item", "remove_item",
+        "list_analyses", "get_analysis"}
+    monkeypatch.setattr(get_settings(), "adk_dev_routes", True)
+    dev = names(main.create_app())
+    assert {"list_apps", "get_adk_app_info", "load_artifact", "patch_memory", "version", "swagger_ui_html"} <= dev
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+def test_live_runs_are_closed_without_the_developer_routes():
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    async def app(scope, receive, send):  # would accept, if it were reached
+        await send({"type": "websocket.accept"})
+
+    client = TestClient(guard.AccessGuard(app, allow_origins=[], dev_routes=False))  # no lifespan
+    with pytest.raises(WebSocketDisconnect) as closed:
+        with client.websocket_connect("/run_live?app_name=stock_analyst&user_id=alice",
+                                      headers={"Cookie": "sa_session=" + "t" * 43}):
+            pass
+    assert closed.value.code == 1008
