@@ -18,10 +18,11 @@ from .api.deps import ERROR, RETRY_AFTER, json_error
 from .guard import is_public
 
 # ADK's routes the app uses; every other route ADK adds (now or in a later version) is a
-# developer route, served only with ADK_DEV_ROUTES=true.
+# developer route, served only with ADK_DEV_ROUTES=true. The page runs the agent through
+# /run_sse alone, so the unstreamed /run (which nginx does not proxy) is a developer route.
 ADK_ROUTES_KEPT = {
     "create_session", "create_session_with_id", "list_sessions", "get_session", "update_session",
-    "delete_session", "run_agent", "run_agent_sse",
+    "delete_session", "run_agent_sse",
 }
 OURS = {"openapi", "metrics_endpoint"}
 DEV_ONLY_OURS = {"swagger_ui_html", "swagger_ui_redirect", "redoc_html"}
@@ -149,6 +150,8 @@ def augment_openapi(schema: dict) -> dict:
                     if param.get("in") == "header" and param.get("name") == "If-Match":
                         param["required"] = True
                         param["schema"] = {"type": "string", "title": "If-Match"}
+            if op.get("requestBody"):
+                _add(op, 400, json_error("The body is not JSON (it cannot be parsed)"))
             if "422" in op.get("responses", {}) and not path.startswith("/api/v1/auth/"):
                 continue
             if op.get("requestBody") or op.get("parameters"):

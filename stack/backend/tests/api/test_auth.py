@@ -444,3 +444,21 @@ def test_passwords_and_tokens_never_reach_the_logs(backend, anon, caplog):
     assert any(r.name == "app.access" for r in server)
     for value in (secret, "log-canary-wrong-pw", token):
         assert value not in text
+
+
+def test_the_unstreamed_run_is_a_developer_route(client, user_id):
+    """The page runs the agent through /run_sse only; nginx does not proxy /run."""
+    session = new_session(client, user_id)
+    body = {"app_name": "stock_analyst", "user_id": user_id, "session_id": session,
+            "new_message": {"role": "user", "parts": [{"text": "How is MSFT doing?"}]}}
+    assert client.post("/run", json=body).status_code == 404
+    assert "/run" not in client.get("/openapi.json").json()["paths"]
+
+
+def test_every_operation_with_a_body_documents_the_400_of_a_body_that_is_not_json(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    undocumented = [f"{m.upper()} {p}" for p, item in paths.items() for m, op in item.items()
+                    if isinstance(op, dict) and op.get("requestBody") and "400" not in op["responses"]]
+    assert not undocumented, undocumented
+    answer = client.post("/api/v1/watchlists", content=b"\xff{not json", headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400 and answer.json()["detail"], answer.text
