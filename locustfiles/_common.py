@@ -20,6 +20,7 @@ from locust import HttpUser, events
 from locust.runners import WorkerRunner
 
 from stackcheck import load, slo
+from stackcheck.accounts import AUTH, ENV_ACCOUNTS, Account
 
 _samples: list[load.RawSample] = []
 _started: list[float] = []
@@ -31,6 +32,21 @@ class StackUser(HttpUser):
 
     abstract = True
     slos: tuple[str, ...] = ()
+
+    def sign_in(self) -> str | None:
+        """Sign up as a new account, or, where sign-up is closed (staging), sign in as
+        STACKCHECK_USER_A (`name:password`); the session cookie stays in self.client. The
+        signed-in username, or None (the failure is reported under the `signin` SLO)."""
+        account = Account.from_env(ENV_ACCOUNTS[0])
+        route = "signin" if account else "signup"
+        account = account or Account.random("load")
+        self.client.headers["Origin"] = self.host.rstrip("/")
+        with self.client.post(f"{AUTH}/{route}", json={"username": account.username, "password": account.password},
+                              name=load.request_name("signin", f"{AUTH}/{route}"), catch_response=True) as answer:
+            if answer.status_code not in (200, 201):
+                answer.failure(f"{route} answered {answer.status_code}: {answer.text[:200]}")
+                return None
+        return account.username
 
 
 @events.init_command_line_parser.add_listener

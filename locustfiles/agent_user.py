@@ -7,7 +7,6 @@ Debug it alone: python locustfiles/agent_user.py --host http://127.0.0.1:8080
 
 import random
 import time
-import uuid
 
 from _common import StackUser
 from locust import between, run_single_user, task
@@ -25,15 +24,17 @@ QUESTIONS = (
 
 
 class AgentUser(StackUser):
-    slos = ("api", "sse_ttfb", "sse_first_event", "sse_full_run")
+    slos = ("api", "signin", "sse_ttfb", "sse_first_event", "sse_full_run")
     weight = 1
     wait_time = between(2, 4)
 
     def on_start(self) -> None:
-        self.user_id = f"load-{uuid.uuid4().hex[:12]}"
+        self.user_id = self.sign_in()
 
     @task
     def ask(self) -> None:
+        if self.user_id is None:  # sign-in failed (reported): nothing to ask as
+            return self.wait()
         session = self.client.post(f"/apps/{APP}/users/{self.user_id}/sessions", json={},
                                    name=request_name("api", "/apps/[app]/users/[user]/sessions"))
         if session.status_code == 200:  # not .ok: on a refused connection it raises

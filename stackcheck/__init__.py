@@ -9,6 +9,7 @@ never needs the suite's other dependencies.
 from importlib import import_module
 
 _EXPORTS = {
+    "Account": ".accounts", "Accounts": ".accounts", "SignInFailed": ".accounts",
     "AgentClient": ".agent", "Run": ".agent", "APP": ".agent",
     "Backups": ".backup", "compare_tables": ".backup", "rows_lost": ".backup",
     "compose_model": ".compose", "leftovers": ".compose", "service_names": ".compose",
@@ -18,7 +19,7 @@ _EXPORTS = {
     "StackSampler": ".resources",
     "SSEParser": ".sse",
     "Target": ".target",
-    "resources": (".resources", None), "slo": (".slo", None),
+    "authz": (".authz", None), "resources": (".resources", None), "slo": (".slo", None),
 }
 __all__ = sorted(_EXPORTS)
 

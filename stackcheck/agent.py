@@ -1,12 +1,10 @@
-"""An ADK client as a browser uses it: create a session, POST /run_sse, record the stream."""
+"""An ADK client as a browser uses it: sign in, create a session, POST /run_sse, record the stream."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
-import httpx
-
+from .accounts import Account, signed_in
 from .sse import Recording, Timeline, build_timeline, record
 
 APP = "stock_analyst"
@@ -22,10 +20,11 @@ class Run:
 
 
 class AgentClient:
-    def __init__(self, base_url: str, user: str | None = None, timeout: float = 60) -> None:
-        self.user = user or f"sc-{uuid.uuid4().hex[:10]}"
-        # Same-origin, as the page served by nginx sends it.
-        self.http = httpx.Client(base_url=base_url, timeout=timeout, headers={"Origin": base_url})
+    """The agent, as a signed-in user's page talks to it (same origin, session cookie)."""
+
+    def __init__(self, base_url: str, account: Account, timeout: float = 60) -> None:
+        self.user = account.username
+        self.http = signed_in(base_url, account, timeout=timeout)
 
     def __enter__(self) -> AgentClient:
         return self

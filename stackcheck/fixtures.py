@@ -11,6 +11,7 @@ from contextlib import contextmanager, nullcontext
 import allure
 import pytest
 
+from .accounts import Accounts
 from .compose import ComposeStack, new_project_name, sweep_orphans
 from .paths import EVIDENCE_DIR
 from .reporting.evidence import StackEvidence, collect
@@ -102,6 +103,18 @@ def target(request: pytest.FixtureRequest) -> Target:
         return remote_target(config.getoption("--base-url"), config.getoption("--project"),
                              config.getoption("--docker-host"))
     return local_target(request.getfixturevalue("stack"))
+
+
+@pytest.fixture(scope="session")
+def accounts(target: Target) -> Accounts:
+    """Accounts on the target: fresh ones where sign-up is open (the bundled stack)."""
+    return Accounts(target.base_url)
+
+
+@pytest.fixture(scope="session")
+def backend_openapi(target: Target) -> dict:
+    """The running backend's OpenAPI: the contract the matrix and the fuzzer test."""
+    return target.openapi()
 
 
 @pytest.fixture(scope="session")

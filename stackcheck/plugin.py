@@ -19,7 +19,7 @@ from pathlib import Path
 import allure
 import pytest
 
-from .fixtures import browser, evidence_on_failure, stack, target  # noqa: F401 - registered as fixtures
+from .fixtures import accounts, backend_openapi, browser, evidence_on_failure, stack, target  # noqa: F401 - registered as fixtures
 from .reporting.environment import write_environment
 from .target import Target
 
@@ -59,6 +59,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="remote target: its Docker engine, e.g. ssh://deploy@vps.example.com [env DOCKER_HOST]")
     group.addoption("--project", default=os.environ.get("STACKCHECK_PROJECT", "stock-analyst"),
                     help="remote target: its compose project name (default stock-analyst) [env STACKCHECK_PROJECT]")
+    group.addoption("--fuzz-seconds", type=float, default=float(os.environ.get("STACKCHECK_FUZZ_SECONDS", 150)),
+                    help="how long schemathesis fuzzes the API in -m functional (default 150 s; the "
+                         "nightly run gives it longer) [env STACKCHECK_FUZZ_SECONDS]")
     group.addoption("--allow-destructive", action="store_true",
                     default=os.environ.get("STACKCHECK_ALLOW_DESTRUCTIVE") == "1",
                     help="run destructive tests (floods, crashes, data removal) against a remote "

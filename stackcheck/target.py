@@ -13,9 +13,11 @@ stack's ports are pinned per run, and a deployed host's URL is its own.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 
+import httpx
 import pytest
 
 from . import docker
@@ -72,6 +74,16 @@ class Target:
     def evidence(self) -> StackEvidence:
         """What the stack is doing now: ps, each service's logs, health and inspect."""
         return collect(self.project)
+
+    def openapi(self) -> dict:
+        """The backend's OpenAPI document, from the backend itself (nginx does not serve it):
+        over its published port, or from inside its container."""
+        if self.backend_url:
+            response = httpx.get(f"{self.backend_url}/openapi.json", timeout=30)
+            response.raise_for_status()
+            return response.json()
+        fetch = "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:8000/openapi.json').read().decode())"
+        return json.loads(self.exec("backend", "python", "-c", fetch))
 
     def image(self, service: str) -> dict:
         """`docker image inspect` of the image a service runs."""

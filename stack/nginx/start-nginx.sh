@@ -8,12 +8,20 @@ set -euo pipefail
 : "${NGINX_AGENT_RATE:=10r/m}"
 : "${NGINX_AGENT_BURST:=5}"
 : "${NGINX_MAX_BODY_SIZE:=1m}"
-# Retry-After for a 429: the time one more API request takes to be allowed (rounded up).
-rate="${NGINX_API_RATE%r/*}"
+: "${NGINX_SIGNIN_RATE:=5r/m}"
+: "${NGINX_SIGNIN_BURST:=5}"
+# Retry-After for a 429: the time one more request takes to be allowed (rounded up).
+retry_after() {
+  local rate="${1%r/*}"
+  if [ "${1#*r/}" = m ]; then echo $(( (60 + rate - 1) / rate )); else echo 1; fi
+}
 # shellcheck disable=SC2034  # read below through ${!var}
-if [ "${NGINX_API_RATE#*r/}" = m ]; then NGINX_RETRY_AFTER=$(( (60 + rate - 1) / rate )); else NGINX_RETRY_AFTER=1; fi
+NGINX_RETRY_AFTER="$(retry_after "$NGINX_API_RATE")"
+# shellcheck disable=SC2034
+NGINX_SIGNIN_RETRY_AFTER="$(retry_after "$NGINX_SIGNIN_RATE")"
 conf="$(</etc/nginx/nginx.conf.template)"
-for var in NGINX_RETRY_AFTER NGINX_SSE_READ_TIMEOUT NGINX_API_RATE NGINX_API_BURST NGINX_AGENT_RATE NGINX_AGENT_BURST NGINX_MAX_BODY_SIZE; do
+for var in NGINX_RETRY_AFTER NGINX_SIGNIN_RETRY_AFTER NGINX_SSE_READ_TIMEOUT NGINX_API_RATE NGINX_API_BURST \
+           NGINX_AGENT_RATE NGINX_AGENT_BURST NGINX_SIGNIN_RATE NGINX_SIGNIN_BURST NGINX_MAX_BODY_SIZE; do
   conf="${conf//"\${$var}"/${!var}}"
 done
 mkdir -p /tmp/nginx

@@ -1,15 +1,22 @@
 """The app in a real browser: what a user sees, through nginx, with live agent messages."""
 
+import re
 import time
-import uuid
 
 import allure
 import pytest
 from playwright.sync_api import Page, expect
 
+from stackcheck import Account
+from stackcheck.accounts import SESSION_COOKIE, client
+
+
+def sign_in_page_for(path: str) -> re.Pattern:
+    return re.compile(rf"/signin\?next=(%2F|/){path.strip('/')}")
+
 
 @pytest.fixture
-def page(browser, target):
+def anonymous_page(browser, target):
     context = browser.new_context(base_url=target.base_url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.console_errors = []
@@ -21,15 +28,31 @@ def page(browser, target):
     context.close()
 
 
-def use_fresh_user(page: Page) -> str:
-    user = f"ui-{uuid.uuid4().hex[:8]}"
-    page.get_by_test_id("user-id-input").fill(user)
-    return user
+def sign_in(page: Page, account: Account) -> None:
+    """Through the sign-in form, as a person does; back on the page that sent them there."""
+    page.get_by_label("Username").fill(account.username)
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_test_id("current-user")).to_have_attribute("data-username", account.username)
+
+
+@pytest.fixture
+def account(accounts) -> Account:
+    return accounts.new("ui")
+
+
+@pytest.fixture
+def page(anonymous_page, account):
+    """A page signed in through the UI, on the home page."""
+    anonymous_page.goto("/")
+    sign_in(anonymous_page, account)
+    # Before signing in, the page's own check of the session logged its 401: expected.
+    anonymous_page.console_errors.clear()
+    return anonymous_page
 
 
 def fill_analysis(page: Page, symbols: str, question: str) -> None:
     page.goto("/")
-    use_fresh_user(page)
     page.get_by_test_id("symbols-input").fill(symbols)
     page.get_by_test_id("question-input").fill(question)
 
@@ -79,7 +102,6 @@ def test_an_error_in_the_stream_is_shown_as_an_error(page):
 
 def test_watchlists_can_be_managed_in_the_ui(page):
     page.goto("/watchlists")
-    use_fresh_user(page)
     page.get_by_test_id("watchlist-name-input").fill("UI list")
     page.get_by_test_id("watchlist-symbols-input").fill("GOOG MSFT")
     page.get_by_test_id("watchlist-create").click()
@@ -108,3 +130,30 @@ def test_watchlists_can_be_managed_in_the_ui(page):
     expect(page.get_by_test_id("watchlist-item")).to_have_count(0)
     # The browser logs the refused request itself; nothing else may be logged.
     assert all("409" in e for e in page.console_errors), page.console_errors
+
+
+def test_a_visitor_without_a_session_is_sent_to_sign_in_and_back(anonymous_page, account):
+    anonymous_page.goto("/history")
+    expect(anonymous_page).to_have_url(sign_in_page_for("/history"))
+    sign_in(anonymous_page, account)
+    expect(anonymous_page).to_have_url(re.compile(r"/history$"))
+
+
+def test_a_session_that_ends_mid_page_sends_the_user_to_sign_in(page, account, target):
+    page.goto("/watchlists")
+    expect(page.get_by_test_id("current-user")).to_have_attribute("data-username", account.username)
+    # The server ends the session while the browser still holds its cookie, as an expiry does.
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
+    with client(target.base_url) as elsewhere:
+        elsewhere.cookies.set(SESSION_COOKIE, token)
+        assert elsewhere.post("/api/v1/auth/signout").status_code == 204
+    page.get_by_test_id("watchlist-name-input").fill("after expiry")
+    page.get_by_test_id("watchlist-create").click()
+    expect(page).to_have_url(sign_in_page_for("/watchlists"))
+
+
+def test_the_header_names_the_user_and_sign_out_ends_the_session(page, account, target):
+    expect(page.get_by_test_id("current-user")).to_contain_text(account.username)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/signin"))
+    assert page.request.get(f"{target.base_url}/api/v1/auth/me").status == 401

@@ -10,14 +10,19 @@ from stackcheck import AgentClient
 
 
 @pytest.fixture
-def user() -> str:
-    return f"crud-{uuid.uuid4().hex[:8]}"
+def account(accounts):
+    return accounts.new("crud")
 
 
 @pytest.fixture
-def api(target, user):
-    with httpx.Client(base_url=f"{target.base_url}/api/v1", timeout=15,
-                      headers={"X-User-Id": user}) as client:
+def user(account) -> str:
+    return account.username
+
+
+@pytest.fixture
+def api(accounts, account, target):
+    with accounts.client(account) as client:
+        client.base_url = f"{target.base_url}/api/v1"
         yield client
 
 
@@ -118,16 +123,16 @@ def test_unknown_ids_and_symbols_and_duplicates(api):
     assert unknown.status_code in (404, 422) and "ZZZZQ" in unknown.text
 
 
-def test_a_missing_user_header_is_rejected(target):
+def test_a_request_without_a_session_is_refused_with_401(target):
     response = httpx.get(f"{target.base_url}/api/v1/watchlists", timeout=10)
-    assert 400 <= response.status_code < 500 and response.json()["detail"]
+    assert response.status_code == 401 and response.json()["detail"], response.text[:300]
 
 
-def test_watchlists_are_private_to_their_user(api, target):
+def test_the_old_user_header_acts_for_nobody(target, api):
     wl = create(api).json()
-    other = httpx.get(f"{target.base_url}/api/v1/watchlists/{wl['id']}",
-                      headers={"X-User-Id": "someone-else"}, timeout=10)
-    assert other.status_code == 404
+    response = httpx.get(f"{target.base_url}/api/v1/watchlists/{wl['id']}", timeout=10,
+                         headers={"X-User-Id": api.get("/auth/me").json()["username"]})
+    assert response.status_code == 401, f"X-User-Id still identifies a user: {response.status_code}"
 
 
 def test_unicode_names_survive_the_round_trip(api, db):
@@ -144,8 +149,8 @@ def test_a_large_but_allowed_body_is_handled(api):
     assert many.status_code != 201 or many.json()["symbols"] == ["GOOG"]
 
 
-def test_adk_sessions_can_be_created_read_listed_and_deleted(target):
-    with AgentClient(target.base_url) as agent:
+def test_adk_sessions_can_be_created_read_listed_and_deleted(target, account):
+    with AgentClient(target.base_url, account) as agent:
         sid = agent.create_session()
         assert agent.http.get(agent.sessions_url(sid)).json()["id"] == sid
         assert sid in [s["id"] for s in agent.http.get(agent.sessions_url()).json()]

@@ -16,8 +16,8 @@ SECURITY_HEADERS = {
 
 
 @pytest.fixture(scope="module")
-def http(target):
-    with httpx.Client(base_url=target.base_url, timeout=15) as client:
+def http(accounts):
+    with accounts.client(timeout=15) as client:
         yield client
 
 
@@ -68,7 +68,7 @@ def test_metrics_are_not_reachable_through_the_proxy(http, target):
 
 def test_an_oversize_body_gets_413(http):
     response = http.post("/api/v1/watchlists", content=b"x" * (2 * 1024 * 1024),
-                         headers={"Content-Type": "application/json", "X-User-Id": "big-body"})
+                         headers={"Content-Type": "application/json"})
     assert response.status_code == 413
     assert response.json()["status"] == "payload_too_large"
 

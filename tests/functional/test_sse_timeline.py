@@ -14,8 +14,8 @@ from stackcheck import AgentClient, Run
 
 
 @pytest.fixture(scope="module")
-def agent(target):
-    with AgentClient(target.base_url) as client:
+def agent(target, accounts):
+    with AgentClient(target.base_url, accounts.new()) as client:
         yield client
 
 
@@ -30,14 +30,14 @@ def goog(agent) -> Run:
     return run
 
 
-def test_the_stream_is_served_as_unbuffered_uncompressed_event_stream(goog, target):
+def test_the_stream_is_served_as_unbuffered_uncompressed_event_stream(goog, target, accounts):
     headers = goog.recording.headers
     assert goog.recording.status == 200
     assert headers["content-type"].startswith("text/event-stream"), headers
     assert "content-encoding" not in headers, f"the stream was compressed: {headers}"
     assert "no-cache" in headers.get("cache-control", "") and "no-transform" in headers.get("cache-control", "")
     # nginx consumes X-Accel-Buffering (it is addressed to the proxy), so look behind it.
-    with AgentClient(target.require("backend_url")) as direct:
+    with AgentClient(target.require("backend_url"), accounts.new()) as direct:
         behind = direct.run("Analyze GOOG")
     assert behind.recording.headers.get("x-accel-buffering") == "no", behind.recording.headers
 
@@ -146,11 +146,11 @@ def test_an_error_inside_the_stream_reaches_the_client_as_an_error(agent):
     assert run.timeline.errors, f"the failure was silent: {run.recording.summary()}"
 
 
-def test_concurrent_runs_do_not_mix(target):
+def test_concurrent_runs_do_not_mix(target, accounts):
     symbols = ["GOOG", "MSFT", "SPX", "IXIC"]
 
     def one(symbol: str) -> Run:
-        with AgentClient(target.base_url) as client:
+        with AgentClient(target.base_url, accounts.new()) as client:
             return client.run(f"Analyze {symbol}")
 
     with concurrent.futures.ThreadPoolExecutor(len(symbols)) as pool:
@@ -170,7 +170,7 @@ def test_the_run_is_stored_in_the_session_and_in_the_history(agent, goog, target
     final = goog.timeline.texts[0].text
     assert any(p.get("text") == final for e in stored for p in e["content"]["parts"]), "final text not stored"
 
-    history = agent.http.get("/api/v1/analyses", headers={"X-User-Id": agent.user}).json()["items"]
+    history = agent.http.get("/api/v1/analyses").json()["items"]
     mine = [a for a in history if a["session_id"] == goog.session_id]
     assert mine, f"session {goog.session_id} not in the history: {history[:3]}"
     assert mine[0]["final_text"] == final

@@ -12,6 +12,7 @@ import allure
 import pytest
 
 from stackcheck import slo
+from stackcheck.accounts import SESSION_COOKIE
 from stackcheck.reporting import PERFORMANCE_DIR
 
 LOADS = 5
@@ -35,16 +36,29 @@ def load_once(page, url: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def loads(browser, target) -> dict[str, list[dict]]:
+def signed_in(accounts, target) -> list[dict]:
+    """The cookie of a signed-in user: the home page is what such a user loads."""
+    with accounts.client() as http:
+        return [{"name": SESSION_COOKIE, "value": http.cookies[SESSION_COOKIE], "url": target.base_url}]
+
+
+def new_context(browser, cookies):
+    context = browser.new_context()
+    context.add_cookies(cookies)
+    return context
+
+
+@pytest.fixture(scope="module")
+def loads(browser, target, signed_in) -> dict[str, list[dict]]:
     url = f"{target.base_url}/"
     cold = []
     for _ in range(LOADS):
-        context = browser.new_context()
+        context = new_context(browser, signed_in)
         try:
             cold.append(load_once(context.new_page(), url))
         finally:
             context.close()
-    context = browser.new_context()
+    context = new_context(browser, signed_in)
     try:
         page = context.new_page()
         load_once(page, url)  # fills the cache; not counted

@@ -3,7 +3,6 @@ the database volume, and the restore gives back every table, row for row. The pr
 profile's scheduled backups are real, readable dumps too."""
 
 import time
-import uuid
 
 import pytest
 
@@ -19,19 +18,18 @@ def backups(target) -> Backups:
         pytest.skip(str(exc))
 
 
-def seed(base_url: str) -> None:
+def seed(base_url: str, account) -> None:
     """Rows in every kind of table: watchlists with items, and an agent run (session, events, analysis)."""
-    user = f"backup-{uuid.uuid4().hex[:8]}"
-    with AgentClient(base_url, user=user, timeout=30) as agent:
+    with AgentClient(base_url, account, timeout=30) as agent:
         run = agent.run("How is MSFT doing?")
         assert run.recording.status == 200 and not run.timeline.errors, run.recording.transcript()
-        created = agent.http.post("/api/v1/watchlists", headers={"X-User-Id": user},
+        created = agent.http.post("/api/v1/watchlists",
                                   json={"name": "kept", "symbols": ["MSFT", "GOOG"]})
         assert created.status_code == 201, created.text
 
 
-def test_a_backup_restores_every_table_after_the_volume_is_lost(faults, backups, target, tmp_path):
-    seed(target.base_url)
+def test_a_backup_restores_every_table_after_the_volume_is_lost(faults, backups, target, accounts, tmp_path):
+    seed(target.base_url, accounts.new("backup"))
     faults.wait_steady()
     before = backups.checksums()
     empty = [t for t, (rows, _) in before.items() if rows == 0]

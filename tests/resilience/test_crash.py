@@ -33,11 +33,11 @@ def test_a_crash_of_the_app_under_init_through_docker_exec_is_restarted_too(faul
     assert_recovered(crash, "backend")
 
 
-def test_a_backend_crash_mid_stream_fails_the_run_cleanly_and_the_next_run_works(faults, target):
-    outcome = {}
+def test_a_backend_crash_mid_stream_fails_the_run_cleanly_and_the_next_run_works(faults, target, accounts):
+    outcome, account = {}, accounts.new("crash")
 
     def stream():
-        with AgentClient(target.base_url, timeout=30) as agent:
+        with AgentClient(target.base_url, account, timeout=30) as agent:
             # A run that pauses for 20 s before its answer: the crash lands mid-stream.
             outcome["run"] = agent.run("How is WTI doing? #slow=20")
 
@@ -60,7 +60,7 @@ def test_a_backend_crash_mid_stream_fails_the_run_cleanly_and_the_next_run_works
         "a run cut off by a crash must not end with a final answer"
     crash.notes.append(f"stream ended {ended_after:.1f} s after the crash: {rec.transport_error or 'error event'}")
 
-    with AgentClient(target.base_url, timeout=30) as agent:
+    with AgentClient(target.base_url, account, timeout=30) as agent:
         again = agent.run("How is WTI doing?")
     assert again.recording.status == 200 and not again.timeline.errors, again.recording.transcript()
     assert again.timeline.texts and "WTI" in again.timeline.texts[-1].text

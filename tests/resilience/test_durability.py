@@ -3,7 +3,6 @@ still there afterwards, and the backend recovers without being restarted itself.
 
 import threading
 import time
-import uuid
 
 import httpx
 
@@ -15,21 +14,21 @@ WRITES_PER_S = 20
 class Writer:
     """Creates watchlists through nginx at a steady pace; remembers every acknowledged id."""
 
-    def __init__(self, base_url: str, user: str) -> None:
-        self.base_url, self.user = base_url, user
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
         self.acknowledged: dict[str, int] = {}      # name -> id, for every 201
         self.failed: list[str] = []                 # statuses or errors of the rest
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self) -> None:
-        with httpx.Client(timeout=5, headers={"X-User-Id": self.user}) as client:
+        with self.http as client:
             n = 0
             while not self.stop.is_set():
                 n += 1
                 name = f"w{n:05d}"
                 try:
-                    r = client.post(f"{self.base_url}/api/v1/watchlists", json={"name": name, "symbols": ["WTI"]})
+                    r = client.post("/api/v1/watchlists", json={"name": name, "symbols": ["WTI"]})
                     if r.status_code == 201:
                         self.acknowledged[name] = r.json()["id"]
                     else:
@@ -39,9 +38,9 @@ class Writer:
                 self.stop.wait(1 / WRITES_PER_S)
 
 
-def test_every_acknowledged_write_survives_a_postgres_crash(faults, target):
+def test_every_acknowledged_write_survives_a_postgres_crash(faults, target, accounts):
     backend_before = target.container("backend")
-    writer = Writer(target.base_url, f"durable-{uuid.uuid4().hex[:8]}")
+    writer = Writer(accounts.client(timeout=5))
     writer.thread.start()
     try:
         time.sleep(2)

@@ -4,15 +4,12 @@ rotated, and the backend's error carries the request id the client saw."""
 import json
 import uuid
 
-import httpx
 
-
-
-def test_a_failed_request_is_logged_with_its_request_id_and_every_log_is_collected(faults, target):
+def test_a_failed_request_is_logged_with_its_request_id_and_every_log_is_collected(faults, target, accounts):
     request_id = f"chaos-{uuid.uuid4().hex[:12]}"
-    with faults.stop("postgres") as run:
-        response = httpx.get(f"{target.base_url}/api/v1/analyses", timeout=30,
-                             headers={"X-User-Id": "logs", "X-Request-ID": request_id})
+    with accounts.client() as api, faults.stop("postgres") as run:
+        # Signed in before the fault: without Postgres the session cannot be checked either.
+        response = api.get("/api/v1/analyses", headers={"X-Request-ID": request_id})
     run.notes.append(f"GET /api/v1/analyses without Postgres: {response.status_code}")
     assert response.status_code == 503, response.text[:300]
     assert response.headers["x-request-id"] == request_id

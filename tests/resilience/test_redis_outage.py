@@ -3,7 +3,6 @@ without a single 5xx, writes go on and are never hidden by a stale cache afterwa
 backend stays healthy (it can serve), and the cache fills again once Redis is back."""
 
 import time
-import uuid
 
 import httpx
 import pytest
@@ -28,10 +27,9 @@ def last_probe_passed_after(info: dict, since: str) -> bool:
 
 
 @pytest.mark.parametrize("outage", ["stop", "pause"])
-def test_reads_and_writes_go_on_without_redis_and_the_cache_refills(faults, target, outage):
-    user = f"cache-{uuid.uuid4().hex[:8]}"
-    api = httpx.Client(base_url=f"{target.base_url}/api/v1", headers={"X-User-Id": user}, timeout=10)
-    with api:
+def test_reads_and_writes_go_on_without_redis_and_the_cache_refills(faults, target, accounts, outage):
+    with accounts.client(timeout=10) as api:
+        api.base_url = f"{target.base_url}/api/v1"
         wl = api.post("/watchlists", json={"name": "before", "symbols": ["WTI"]}).json()
         for path in READS * 2:              # warm: the second round is served from Redis
             cache_of(api.get(path))

@@ -56,5 +56,7 @@ def test_locust_exits_non_zero_with_a_verdict_when_its_slos_get_no_data(tmp_path
     assert run.output.rstrip().endswith(f"raw samples and verdict: {tmp_path}/"), "the verdict comes last"
     assert "FAIL  api" in run.output and "gate: FAILED" in run.output
     assert "exceptions" not in run.output, "refused connections must fail requests, not the users' code"
-    assert set(run.verdicts) == {"api", "page", "sse_ttfb", "sse_first_event", "sse_full_run"}
-    assert all(v.reasons[0].startswith("only 0 samples") for v in run.verdicts.values())
+    assert set(run.verdicts) == {"api", "page", "signin", "sse_ttfb", "sse_first_event", "sse_full_run"}
+    assert all(v.status == FAIL for v in run.verdicts.values())
+    # Sign-ins have no warm-up: every one of them was refused.
+    assert all(v.reasons[0].startswith("only 0 samples") for name, v in run.verdicts.items() if name != "signin")

@@ -17,7 +17,9 @@ _sessionmaker: async_sessionmaker[AsyncSession] | None = None
 def get_engine() -> AsyncEngine:
     global _engine, _sessionmaker
     if _engine is None:
-        _engine = create_async_engine(get_settings().database_url(), **get_settings().db_engine_kwargs())
+        # hide_parameters: an error message never carries bound values (password hashes, token hashes).
+        _engine = create_async_engine(get_settings().database_url(), hide_parameters=True,
+                                      **get_settings().db_engine_kwargs())
         _sessionmaker = async_sessionmaker(_engine, expire_on_commit=False)
     return _engine
 

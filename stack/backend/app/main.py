@@ -1,8 +1,10 @@
 """The backend: ADK's own FastAPI server (get_fast_api_app) plus the project's /api/v1 routes.
 
-ADK serves the agent (`/run_sse`, sessions with events in Postgres). Around every request:
-request id + JSON access log, Prometheus metrics, and the SSE middleware (anti-buffering
-headers and `: ping` heartbeats for any text/event-stream response).
+ADK serves the agent (`/run_sse`, sessions with events in Postgres); its developer routes
+are removed unless ADK_DEV_ROUTES=true (app.contract). Around every request: request id +
+JSON access log, Prometheus metrics, the access guard (origin, session, whose data: app.guard),
+the 405 Allow fix, and the SSE middleware (anti-buffering headers and `: ping` heartbeats for
+any text/event-stream response).
 """
 from __future__ import annotations
 
@@ -21,20 +23,21 @@ logging.captureWarnings(True)
 import asyncio  # noqa: E402
 
 from fastapi import FastAPI, Request  # noqa: E402
+from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import JSONResponse  # noqa: E402
 from google.adk.cli.fast_api import get_fast_api_app  # noqa: E402
 from sqlalchemy.exc import DBAPIError, IntegrityError  # noqa: E402
 from sqlalchemy.exc import TimeoutError as PoolTimeout  # noqa: E402
 
-from . import cache, db  # noqa: E402
+from . import cache, contract, db, passwords  # noqa: E402
 from .api import router as api_router  # noqa: E402
+from .guard import APP_NAME, AccessGuard  # noqa: E402
 from .logging import RequestContextMiddleware  # noqa: E402
 from .metrics import MetricsMiddleware, metrics_endpoint  # noqa: E402
 from .settings import get_settings  # noqa: E402
 from .sse import SSEMiddleware  # noqa: E402
 
 AGENTS_DIR = Path(__file__).resolve().parent.parent / "agents"
-APP_NAME = "stock_analyst"
 log = logging.getLogger("app")
 
 
@@ -64,7 +67,9 @@ async def _warm_up() -> None:
         sys.path.insert(0, str(AGENTS_DIR))
     try:
         importlib.import_module(f"{APP_NAME}.agent")
-        await asyncio.gather(db.ping(), cache.ping(), return_exceptions=True)
+        # The dummy hash that unknown names are checked against, made once, off the loop.
+        await asyncio.gather(db.ping(), cache.ping(), asyncio.to_thread(passwords.dummy_hash),
+                             return_exceptions=True)
     except Exception:  # noqa: BLE001 - a failed warm-up only costs time later
         log.warning("warm-up failed", exc_info=True)
 
@@ -77,10 +82,19 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
                         headers={"Retry-After": "1"})
 
 
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: JSON like every other error (Starlette's default is text/plain). The exception
+    is logged with its traceback by the server; its text never goes to the client."""
+    return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     if settings.model_mode == "gemini" and settings.google_api_key:
         os.environ.setdefault("GOOGLE_API_KEY", settings.google_api_key)
+    # ADK would rewrite /users/... paths to a default app behind the guard's back.
+    if os.environ.pop("ADK_DEFAULT_APP_NAME", None):
+        log.warning("ADK_DEFAULT_APP_NAME is ignored: requests name the app stock_analyst")
     app = get_fast_api_app(
         agents_dir=str(AGENTS_DIR),
         web=False,
@@ -96,12 +110,20 @@ def create_app() -> FastAPI:
     )
     app.title = "stock-analyst backend"
     app.include_router(api_router)
+    if not settings.adk_dev_routes:
+        contract.drop_dev_routes(app, set())
+    app.add_exception_handler(RequestValidationError, contract.validation_error)
+    contract.install_openapi(app)
     # Postgres restarting: a clear, retryable 503 instead of a 500 (the pool reconnects by itself).
     for exc_type in (DBAPIError, PoolTimeout, OSError, asyncio.TimeoutError):
         app.add_exception_handler(exc_type, _database_unavailable)
+    app.add_exception_handler(Exception, _internal_error)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
-    # Added last = outermost. Order of a request: request id/log -> metrics -> SSE -> ADK's stack.
+    # Added last = outermost. Order of a request: request id/log -> metrics -> access guard ->
+    # Allow fix -> SSE -> ADK's stack (its own origin guard, CORS) -> the routes.
     app.add_middleware(SSEMiddleware, heartbeat_seconds=settings.sse_heartbeat_seconds)
+    app.add_middleware(contract.AllowHeader, routes=lambda: contract.route_table(app))
+    app.add_middleware(AccessGuard, allow_origins=settings.allow_origins, dev_routes=settings.adk_dev_routes)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -68,6 +68,19 @@ class Settings(BaseSettings):
     # Browser origins allowed besides the same origin (comma-separated; "regex:" entries ok).
     allow_origins: Annotated[list[str], NoDecode] = []
 
+    # Accounts and sessions (API.md, "Identity and access").
+    signup_open: bool = Field(False, description="POST /api/v1/auth/signup creates accounts (else 403)")
+    cookie_secure: bool = Field(False, description="the session cookie carries Secure (set it behind HTTPS)")
+    session_idle_seconds: int = Field(1800, ge=60, le=30 * 86400, description="a session unused this long ends")
+    session_max_seconds: int = Field(43200, ge=60, le=366 * 86400, description="a session ends this long after sign-in")
+    # Argon2id cost (OWASP's minimum: 19 MiB, 2 passes, 1 lane; about 50 ms on one core here).
+    # Changing them is safe: each stored hash is upgraded at its owner's next sign-in.
+    argon2_time_cost: int = Field(2, ge=1, le=10)
+    argon2_memory_kib: int = Field(19456, ge=8192, le=262144)
+    argon2_parallelism: int = Field(1, ge=1, le=8)
+    # ADK's developer routes (artifacts, memory, app info, /list-apps, /docs...): 404 unless true.
+    adk_dev_routes: bool = False
+
     log_level: str = "INFO"
     json_logs: bool = True
 

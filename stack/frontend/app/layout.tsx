@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Header } from "../components/Header";
-import { UserProvider } from "../components/UserProvider";
+import { SessionGate, SessionProvider } from "../components/SessionProvider";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -13,10 +13,12 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
   return (
     <html lang="en">
       <body>
-        <UserProvider>
+        <SessionProvider>
           <Header />
-          <main>{children}</main>
-        </UserProvider>
+          <main>
+            <SessionGate>{children}</SessionGate>
+          </main>
+        </SessionProvider>
       </body>
     </html>
   );

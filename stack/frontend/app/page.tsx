@@ -2,11 +2,13 @@
 
 // Analysis page: creates an ADK session, POSTs to /run_sse and renders the events
 // live. The stream is read with fetch + our own parser (EventSource cannot POST).
+// The ADK user is the signed-in username (from /me); a 401 from either call sends the
+// browser to sign in (apiFetch).
 
 import { useEffect, useReducer, useRef, useState } from "react";
 import { Timeline } from "../components/Timeline";
-import { useUser } from "../components/UserProvider";
-import { errorText, formatErrors, readErrorBody } from "../lib/api";
+import { useSession } from "../components/SessionProvider";
+import { apiFetch, errorText, formatErrors, readErrorBody } from "../lib/api";
 import { readSse } from "../lib/sse";
 import { composeMessage, initialRunState, parseSymbols, runReducer, type RunState } from "../lib/timeline";
 
@@ -40,7 +42,7 @@ function statusText(run: RunState, now: number): string {
 }
 
 export default function AnalysisPage() {
-  const { user } = useUser();
+  const { username } = useSession();
   const [symbolsInput, setSymbolsInput] = useState("");
   const [question, setQuestion] = useState("");
   const [formError, setFormError] = useState<string | null>(null);
@@ -72,6 +74,9 @@ export default function AnalysisPage() {
       setFormError("Enter at least one symbol, e.g. GOOG, MSFT.");
       return;
     }
+    // The page is shown only once signed in (SessionGate); this keeps the types honest.
+    if (!username) return;
+    const user = username;
     setFormError(null);
     controllerRef.current?.abort();
     const controller = new AbortController();
@@ -82,7 +87,7 @@ export default function AnalysisPage() {
     setNow(Date.now());
 
     try {
-      const sessionRes = await fetch(`/apps/${APP_NAME}/users/${encodeURIComponent(user)}/sessions`, {
+      const sessionRes = await apiFetch(`/apps/${APP_NAME}/users/${encodeURIComponent(user)}/sessions`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ state: { symbols, question: question.trim() } }),
@@ -95,7 +100,7 @@ export default function AnalysisPage() {
       const session = (await sessionRes.json()) as { id: string };
       dispatch({ type: "session", id: session.id });
 
-      const res = await fetch("/run_sse", {
+      const res = await apiFetch("/run_sse", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
         body: JSON.stringify({

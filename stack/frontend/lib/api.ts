@@ -1,5 +1,12 @@
 // Small helpers for the backend's REST API. Every call goes to the same origin
 // (nginx routes /api/ and the ADK paths to the backend); nothing is proxied by Next.
+//
+// Sign-in: the backend sets an HttpOnly session cookie (`sa_session`) that JS never
+// reads; every call sends it (`credentials: "same-origin"`). A 401 from any call means
+// the session is missing or has expired, and is handled here, in one place: `apiFetch`
+// calls the unauthorized handler, which by default goes to /signin?next=<this page>.
+
+import { isSigninPath, signinUrl } from "./redirect";
 
 export type ApiResult<T> =
   | { ok: true; status: number; data: T; etag?: string }
@@ -30,6 +37,7 @@ export interface Analysis {
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad request.",
+  401: "Sign in first.",
   403: "Forbidden.",
   404: "Not found.",
   409: "Conflict: it already exists.",
@@ -80,22 +88,69 @@ export async function readErrorBody(res: Response): Promise<unknown> {
   }
 }
 
+/** What happens when a call answers 401. */
+export type UnauthorizedHandler = () => void;
+
+/**
+ * The default: a full page load of /signin?next=<current path and query>, which also
+ * drops every bit of the old session's state (timelines, lists). Nothing happens on
+ * the sign-in page itself, so a 401 there can never loop.
+ */
+export function redirectToSignIn(): void {
+  if (typeof window === "undefined") return;
+  const { pathname, search } = window.location;
+  if (isSigninPath(pathname)) return;
+  window.location.assign(signinUrl(`${pathname}${search}`));
+}
+
+let unauthorizedHandler: UnauthorizedHandler = redirectToSignIn;
+
+/** Replaces the 401 handler (tests use this); `null` restores the default. Returns the previous one. */
+export function setUnauthorizedHandler(handler: UnauthorizedHandler | null): UnauthorizedHandler {
+  const previous = unauthorizedHandler;
+  unauthorizedHandler = handler ?? redirectToSignIn;
+  return previous;
+}
+
+/** Runs the 401 handler. */
+export function handleUnauthorized(): void {
+  unauthorizedHandler();
+}
+
+export interface ApiFetchOptions {
+  /**
+   * Whether a 401 runs the unauthorized handler (default true). Sign-in and sign-up
+   * pass false: there a 401 means a wrong password, not an expired session.
+   */
+  redirectOn401?: boolean;
+}
+
+/**
+ * fetch() for every backend call (REST, ADK sessions, /run_sse): sends the session
+ * cookie and turns a 401 into the redirect to sign in. The response is returned as is,
+ * so callers still show their own error while the browser navigates away.
+ */
+export async function apiFetch(url: string, init: RequestInit = {}, opts: ApiFetchOptions = {}): Promise<Response> {
+  const res = await fetch(url, { ...init, credentials: "same-origin" });
+  if (res.status === 401 && opts.redirectOn401 !== false) handleUnauthorized();
+  return res;
+}
+
 export interface ApiOptions {
-  user: string;
   method?: string;
   body?: unknown;
   ifMatch?: string;
   signal?: AbortSignal;
 }
 
-/** Calls /api/v1/<path> with the user header; never throws. */
-export async function api<T>(path: string, opts: ApiOptions): Promise<ApiResult<T>> {
-  const headers: Record<string, string> = { "X-User-Id": opts.user, Accept: "application/json" };
+/** Calls /api/v1/<path> as the signed-in user (the session cookie); never throws. */
+export async function api<T>(path: string, opts: ApiOptions = {}): Promise<ApiResult<T>> {
+  const headers: Record<string, string> = { Accept: "application/json" };
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";
   if (opts.ifMatch !== undefined) headers["If-Match"] = opts.ifMatch;
   let res: Response;
   try {
-    res = await fetch(`/api/v1${path}`, {
+    res = await apiFetch(`/api/v1${path}`, {
       method: opts.method ?? "GET",
       headers,
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),

@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import select
 
 from ..db import sessionmaker
 from ..errors import NotFound
 from ..models import Analysis
-from .deps import UserId
+from .deps import UserId, current_user, json_error
 
-router = APIRouter(tags=["analyses"])
+router = APIRouter(tags=["analyses"], dependencies=[Depends(current_user)])
 
 
 def to_dict(a: Analysis) -> dict:
@@ -37,7 +37,7 @@ async def list_analyses(
     return {"items": [to_dict(a) for a in rows]}
 
 
-@router.get("/analyses/{analysis_id}")
+@router.get("/analyses/{analysis_id}", responses={404: json_error("No such analysis of yours")})
 async def get_analysis(user_id: UserId, analysis_id: Annotated[int, Path(ge=1, le=2**62)]) -> dict:
     async with sessionmaker()() as session:
         row = await session.scalar(select(Analysis).where(Analysis.id == analysis_id, Analysis.user_id == user_id))

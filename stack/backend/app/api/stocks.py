@@ -3,13 +3,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from .. import market
 from ..errors import NotFound, field_error
-from .deps import SymbolPath, set_cache_header
+from .deps import SymbolPath, current_user, json_error, set_cache_header
 
-router = APIRouter(tags=["stocks"])
+# Signed-in users only, like everything but health and sign-in (API.md says why).
+router = APIRouter(tags=["stocks"], dependencies=[Depends(current_user)])
+UNKNOWN = json_error("Unknown symbol")
 
 
 @router.get("/stocks")
@@ -19,7 +21,7 @@ async def list_stocks(response: Response) -> dict:
     return {"items": items, "cache": status}
 
 
-@router.get("/stocks/{symbol}/prices")
+@router.get("/stocks/{symbol}/prices", responses={404: UNKNOWN})
 async def prices(
     symbol: SymbolPath,
     response: Response,
@@ -38,7 +40,7 @@ async def prices(
     }
 
 
-@router.get("/stocks/{symbol}/quote")
+@router.get("/stocks/{symbol}/quote", responses={404: UNKNOWN})
 async def quote(symbol: SymbolPath, response: Response) -> dict:
     value, status = await market.get_quote(symbol)
     if value is None:

@@ -2,17 +2,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Depends, Header, Path, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import watchlists
 from ..errors import PreconditionRequired
-from .deps import SymbolPath, UserId, parse_if_match, set_cache_header
+from .deps import SymbolPath, UserId, current_user, json_error, parse_if_match, set_cache_header
 
-router = APIRouter(tags=["watchlists"])
+router = APIRouter(tags=["watchlists"], dependencies=[Depends(current_user)])
+
+NOT_FOUND = json_error("No such watchlist of yours (another user's is not found either)")
+STALE = json_error("If-Match names an older version: re-read and retry (the current ETag is in the answer)")
 
 WatchlistId = Annotated[int, Path(ge=1, le=2**62)]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description='The ETag read, e.g. "3" (W/"3", 3 and * also work)')]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 SymbolStr = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9.^=-]+$")]
 
@@ -70,21 +73,24 @@ async def list_watchlists(user_id: UserId, response: Response) -> dict:
     return {"items": items, "cache": status}
 
 
-@router.post("/watchlists", status_code=201)
+@router.post("/watchlists", status_code=201, responses={409: json_error("You have a watchlist of that name")})
 async def create_watchlist(user_id: UserId, body: WatchlistCreate, response: Response) -> dict:
     created = await watchlists.create(user_id, body.name, body.symbols)
     response.headers["Location"] = f"/api/v1/watchlists/{created['id']}"
     return _etag(response, created)
 
 
-@router.get("/watchlists/{watchlist_id}")
+@router.get("/watchlists/{watchlist_id}", responses={404: NOT_FOUND})
 async def get_watchlist(user_id: UserId, watchlist_id: WatchlistId, response: Response) -> dict:
     value, status = await watchlists.get_watchlist(user_id, watchlist_id)
     set_cache_header(response, status)
     return _etag(response, value)
 
 
-@router.patch("/watchlists/{watchlist_id}")
+@router.patch("/watchlists/{watchlist_id}", responses={
+    404: NOT_FOUND, 409: json_error("You have a watchlist of that name"), 412: STALE,
+    428: json_error("If-Match is missing (it is required)"),
+})
 async def patch_watchlist(
     user_id: UserId, watchlist_id: WatchlistId, body: WatchlistPatch, response: Response, if_match: IfMatch = None,
 ) -> dict:
@@ -94,13 +100,15 @@ async def patch_watchlist(
     return _etag(response, updated)
 
 
-@router.delete("/watchlists/{watchlist_id}", status_code=204)
+@router.delete("/watchlists/{watchlist_id}", status_code=204, responses={404: NOT_FOUND, 412: STALE})
 async def delete_watchlist(user_id: UserId, watchlist_id: WatchlistId, if_match: IfMatch = None) -> Response:
     await watchlists.delete(user_id, watchlist_id, parse_if_match(if_match))
     return Response(status_code=204)
 
 
-@router.post("/watchlists/{watchlist_id}/items", status_code=201)
+@router.post("/watchlists/{watchlist_id}/items", status_code=201, responses={
+    404: NOT_FOUND, 409: json_error("The symbol is already in the watchlist"), 412: STALE,
+})
 async def add_item(
     user_id: UserId, watchlist_id: WatchlistId, body: ItemCreate, response: Response, if_match: IfMatch = None,
 ) -> dict:
@@ -108,7 +116,9 @@ async def add_item(
     return _etag(response, updated)
 
 
-@router.delete("/watchlists/{watchlist_id}/items/{symbol}")
+@router.delete("/watchlists/{watchlist_id}/items/{symbol}", responses={
+    404: json_error("No such watchlist of yours, or the symbol is not in it"), 412: STALE,
+})
 async def remove_item(
     user_id: UserId, watchlist_id: WatchlistId, symbol: SymbolPath, response: Response, if_match: IfMatch = None,
 ) -> dict:

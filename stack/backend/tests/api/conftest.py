@@ -22,7 +22,12 @@ TEST_SETTINGS = {
     "REDIS_TIMEOUT_SECONDS": "0.3",
     "ALLOW_ORIGINS": "http://allowed.example",
     "LOG_LEVEL": "WARNING",
+    "SIGNUP_OPEN": "true",
+    # The cheapest Argon2id the settings allow: many accounts, and hashing is tested apart.
+    "ARGON2_MEMORY_KIB": "8192",
+    "ARGON2_TIME_COST": "1",
 }
+PASSWORD = "correct horse battery"
 
 
 def _free_port() -> int:
@@ -78,14 +83,54 @@ def backend(stack) -> Iterator[Server]:
         server.stop()
 
 
+def new_username(prefix: str = "user") -> str:
+    import secrets
+
+    return f"{prefix}-{secrets.token_hex(4)}"
+
+
+def signed_up(base_url: str, username: str, password: str = PASSWORD) -> httpx.Client:
+    """A client signed in as a new account (its cookie jar holds the session)."""
+    client = httpx.Client(base_url=base_url, timeout=30)
+    response = client.post("/api/v1/auth/signup", json={"username": username, "password": password})
+    assert response.status_code == 201, response.text
+    return client
+
+
+def signed_in(base_url: str, username: str, password: str = PASSWORD) -> httpx.Client:
+    client = httpx.Client(base_url=base_url, timeout=30)
+    response = client.post("/api/v1/auth/signin", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return client
+
+
 @pytest.fixture
-def client(backend) -> Iterator[httpx.Client]:
+def user_id() -> str:
+    """The signed-in user of `client`: usernames are the user ids of watchlists, analyses, ADK sessions."""
+    return new_username()
+
+
+@pytest.fixture
+def client(backend, user_id) -> Iterator[httpx.Client]:
+    client = signed_up(backend.url, user_id)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def anon(backend) -> Iterator[httpx.Client]:
+    """Nobody signed in."""
     with httpx.Client(base_url=backend.url, timeout=30) as client:
         yield client
 
 
 @pytest.fixture
-def user_id() -> str:
-    import secrets
-
-    return f"user-{secrets.token_hex(4)}"
+def other(backend) -> Iterator[httpx.Client]:
+    """A second user, signed in."""
+    client = signed_up(backend.url, new_username("other"))
+    try:
+        yield client
+    finally:
+        client.close()

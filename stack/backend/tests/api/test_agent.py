@@ -8,7 +8,7 @@ def parts(event, kind):
     return [p[kind] for p in (event.get("content") or {}).get("parts", []) if kind in p]
 
 
-def test_a_run_streams_call_response_paced_chunks_and_final(client, user_id, stack):
+def test_a_run_streams_call_response_paced_chunks_and_final(client, user_id, stack, other):
     session = new_session(client, user_id)
     run = run_sse(client, user_id, session, "How is GOOG doing?")
     assert run.status == 200
@@ -40,16 +40,17 @@ def test_a_run_streams_call_response_paced_chunks_and_final(client, user_id, sta
     assert int(stack.psql(f"SELECT count(*) FROM events WHERE session_id = '{session}'")) == 4
 
     # ... and the run is an analysis.
-    analyses = client.get("/api/v1/analyses", headers={"X-User-Id": user_id}).json()["items"]
+    analyses = client.get("/api/v1/analyses").json()["items"]
     assert len(analyses) == 1
     analysis = analyses[0]
     assert analysis["status"] == "ok" and analysis["symbols"] == ["GOOG"]
     assert analysis["question"] == "How is GOOG doing?" and analysis["final_text"] == run.partial_text
     assert analysis["tool_calls"][0]["name"] == "compute_indicators" and analysis["tool_calls"][0]["ok"] is True
     assert analysis["session_id"] == session and analysis["duration_ms"] > 0
-    one = client.get(f"/api/v1/analyses/{analysis['id']}", headers={"X-User-Id": user_id}).json()
+    one = client.get(f"/api/v1/analyses/{analysis['id']}").json()
     assert one == analysis
-    assert client.get(f"/api/v1/analyses/{analysis['id']}", headers={"X-User-Id": "someone-else"}).status_code == 404
+    assert other.get(f"/api/v1/analyses/{analysis['id']}").status_code == 404
+    assert other.get("/api/v1/analyses", params={"session_id": session}).json()["items"] == []
 
 
 def test_several_symbols_and_unknown_ones(client, user_id):
@@ -68,12 +69,12 @@ def test_several_symbols_and_unknown_ones(client, user_id):
 
 
 def test_the_watchlist_tool_chains_a_comparison(client, user_id):
-    client.post("/api/v1/watchlists", headers={"X-User-Id": user_id}, json={"name": "w", "symbols": ["SPX", "IXIC"]})
+    client.post("/api/v1/watchlists", json={"name": "w", "symbols": ["SPX", "IXIC"]})
     run = run_sse(client, user_id, new_session(client, user_id), "How is my watchlist doing?")
     names = [parts(e, "functionCall")[0]["name"] for e in run.events if parts(e, "functionCall")]
     assert names == ["get_watchlist", "compare_symbols"]
     assert "SPX" in run.partial_text and "IXIC" in run.partial_text
-    analysis = client.get("/api/v1/analyses", headers={"X-User-Id": user_id}).json()["items"][0]
+    analysis = client.get("/api/v1/analyses").json()["items"][0]
     assert analysis["symbols"] == ["SPX", "IXIC"]
 
 
@@ -82,7 +83,7 @@ def test_fail_marker_gives_an_in_stream_error(client, user_id):
     assert run.status == 200
     assert any(e.get("errorCode") for e in run.events)
     assert "error" in run.events[-1]
-    analysis = client.get("/api/v1/analyses", headers={"X-User-Id": user_id}).json()["items"][0]
+    analysis = client.get("/api/v1/analyses").json()["items"][0]
     assert analysis["status"] == "error" and "fail" in analysis["error"]
 
 
@@ -111,9 +112,11 @@ def test_origin_guard(client, user_id):
     assert client.post(session_url, json={}, headers={"Origin": "http://127.0.0.1:43210",
                                                        "Host": "127.0.0.1:43210"}).status_code == 200
     assert client.post(session_url, json={}, headers={"Origin": "http://allowed.example"}).status_code == 200
-    post = client.post("/api/v1/watchlists", headers={"X-User-Id": user_id, "Origin": "http://evil.example"},
-                       json={"name": "x"})
-    assert post.status_code == 403
+    post = client.post("/api/v1/watchlists", headers={"Origin": "http://evil.example"}, json={"name": "x"})
+    assert post.status_code == 403 and post.json() == {"detail": "cross-origin request refused"}
+    signin = client.post("/api/v1/auth/signin", headers={"Origin": "http://evil.example"},
+                         json={"username": user_id, "password": "whatever-it-is"})
+    assert signin.status_code == 403 and "set-cookie" not in signin.headers
     session = new_session(client, user_id)
     assert run_sse(client, user_id, session, "GOOG", headers={"Origin": "http://evil.example"}).status == 403
 

@@ -60,13 +60,13 @@ def test_quote(client):
     assert quote["cache"] in ("hit", "miss")
 
 
-def _create(client, user, name="tech", symbols=("GOOG", "MSFT")):
-    return client.post("/api/v1/watchlists", headers={"X-User-Id": user}, json={"name": name, "symbols": list(symbols)})
+def _create(client, name="tech", symbols=("GOOG", "MSFT")):
+    return client.post("/api/v1/watchlists", json={"name": name, "symbols": list(symbols)})
 
 
-def test_watchlist_crud_with_etags(client, user_id):
-    h = {"X-User-Id": user_id}
-    created = _create(client, user_id, symbols=["goog", "MSFT"])
+def test_watchlist_crud_with_etags(client):
+    h = {}
+    created = _create(client, symbols=["goog", "MSFT"])
     assert created.status_code == 201 and created.headers["etag"] == '"1"'
     wl = created.json()
     assert wl["symbols"] == ["GOOG", "MSFT"] and wl["version"] == 1
@@ -100,16 +100,12 @@ def test_watchlist_crud_with_etags(client, user_id):
     assert client.delete(url, headers=h).status_code == 404
 
 
-def test_watchlist_validation(client, user_id):
-    h = {"X-User-Id": user_id}
-    assert _create(client, user_id).status_code == 201
-    assert _create(client, user_id).status_code == 409
+def test_watchlist_validation(client):
+    h = {}
+    assert _create(client).status_code == 201
+    assert _create(client).status_code == 409
     unknown = client.post("/api/v1/watchlists", headers=h, json={"name": "n", "symbols": ["GOOG", "ZZZZ"]})
     assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["body", "symbols", 1]
-    missing = client.post("/api/v1/watchlists", json={"name": "n"})
-    assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["header", "X-User-Id"]
-    bad_user = client.get("/api/v1/watchlists", headers={"X-User-Id": "no spaces"})
-    assert bad_user.status_code == 422
     for body in ({"name": ""}, {"name": "x" * 101}, {"name": "n", "symbols": ["GOOG", "goog"]},
                  {"name": "n", "extra": 1}, {"symbols": []}):
         response = client.post("/api/v1/watchlists", headers=h, json=body)
@@ -119,20 +115,36 @@ def test_watchlist_validation(client, user_id):
     assert client.get("/api/v1/watchlists/999999999", headers=h).status_code == 404
 
 
-def test_watchlists_are_per_user(client, user_id):
-    wl = _create(client, user_id).json()
-    other = {"X-User-Id": user_id + "-other"}
-    assert client.get(f"/api/v1/watchlists/{wl['id']}", headers=other).status_code == 404
-    assert client.get("/api/v1/watchlists", headers=other).json()["items"] == []
-    assert client.patch(f"/api/v1/watchlists/{wl['id']}", headers={**other, "If-Match": '"1"'},
-                        json={"name": "mine"}).status_code == 404
+def test_watchlists_are_per_user(client, other, stack):
+    wl = _create(client).json()
+    url = f"/api/v1/watchlists/{wl['id']}"
+    before = stack.psql(f"SELECT user_id, name, version FROM watchlists WHERE id = {wl['id']}")
+    # Another user's watchlist is exactly a missing one, for every verb.
+    missing = other.get("/api/v1/watchlists/987654321")
+    assert other.get(url).status_code == 404 and other.get(url).json().keys() == missing.json().keys()
+    assert other.get("/api/v1/watchlists").json()["items"] == []
+    assert other.patch(url, headers={"If-Match": '"1"'}, json={"name": "mine"}).status_code == 404
+    assert other.patch(url, json={"name": "mine"}).status_code == 428  # as for a missing one
+    assert other.delete(url).status_code == 404
+    assert other.post(f"{url}/items", json={"symbol": "SPX"}).status_code == 404
+    assert other.delete(f"{url}/items/GOOG").status_code == 404
+    assert stack.psql(f"SELECT user_id, name, version FROM watchlists WHERE id = {wl['id']}") == before
     # The same name is fine for another user.
-    assert _create(client, user_id + "-other").status_code == 201
+    assert _create(other).status_code == 201
 
 
-def test_updates_invalidate_the_cache(client, user_id):
-    h = {"X-User-Id": user_id}
-    wl = _create(client, user_id).json()
+def test_x_user_id_is_ignored(client, user_id, other):
+    wl = _create(client).json()
+    # Naming the owner in the old header gives another user nothing, and alone it is not a sign-in.
+    assert other.get(f"/api/v1/watchlists/{wl['id']}", headers={"X-User-Id": user_id}).status_code == 404
+    with httpx.Client(base_url=str(client.base_url)) as anon:
+        response = anon.get("/api/v1/watchlists", headers={"X-User-Id": user_id})
+        assert response.status_code == 401 and response.json() == {"detail": "sign in first"}
+
+
+def test_updates_invalidate_the_cache(client):
+    h = {}
+    wl = _create(client).json()
     url = f"/api/v1/watchlists/{wl['id']}"
     client.get(url, headers=h)
     assert client.get(url, headers=h).headers["x-cache"] == "HIT"
@@ -148,14 +160,14 @@ def test_updates_invalidate_the_cache(client, user_id):
     assert client.get("/api/v1/watchlists", headers=h).json()["items"] == []
 
 
-def test_concurrent_updates_lose_nothing(backend, user_id):
+def test_concurrent_updates_lose_nothing(backend, client):
     """Eight writers with the same If-Match: exactly one wins, the rest get 412."""
-    with httpx.Client(base_url=backend.url, timeout=30) as c:
-        wl = _create(c, user_id).json()
+    wl = _create(client).json()
+    cookies = dict(client.cookies)
 
     def patch(i):
-        with httpx.Client(base_url=backend.url, timeout=30) as c:
-            return c.patch(f"/api/v1/watchlists/{wl['id']}", headers={"X-User-Id": user_id, "If-Match": '"1"'},
+        with httpx.Client(base_url=backend.url, timeout=30, cookies=cookies) as c:
+            return c.patch(f"/api/v1/watchlists/{wl['id']}", headers={"If-Match": '"1"'},
                            json={"name": f"writer-{i}"}).status_code
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
@@ -163,16 +175,16 @@ def test_concurrent_updates_lose_nothing(backend, user_id):
     assert codes == [200] + [412] * 7
 
 
-def test_analyses_need_a_user_and_404(client, user_id):
-    assert client.get("/api/v1/analyses").status_code == 422
-    assert client.get("/api/v1/analyses", headers={"X-User-Id": user_id}).json() == {"items": []}
-    assert client.get("/api/v1/analyses/987654321", headers={"X-User-Id": user_id}).status_code == 404
-    assert client.get("/api/v1/analyses", headers={"X-User-Id": user_id}, params={"limit": 0}).status_code == 422
+def test_analyses_need_a_user_and_404(client, anon):
+    assert anon.get("/api/v1/analyses").status_code == 401
+    assert client.get("/api/v1/analyses").json() == {"items": []}
+    assert client.get("/api/v1/analyses/987654321").status_code == 404
+    assert client.get("/api/v1/analyses", params={"limit": 0}).status_code == 422
 
 
-def test_metrics(client):
+def test_metrics(client, anon):
     client.get("/api/v1/stocks/GOOG/quote")
-    text = client.get("/metrics").text
+    text = anon.get("/metrics").text  # public on the backend's port (nginx never serves it)
     assert 'http_requests_total{method="GET",route="/api/v1/stocks/{symbol}/quote",status="200"}' in text
     assert "http_request_duration_seconds_bucket" in text
     assert 'cache_requests_total{cache="quote",result=' in text

@@ -84,3 +84,28 @@ async def test_compare_uses_the_common_range_and_reports_unknowns():
 async def test_list_symbols():
     result = await tools.list_symbols()
     assert [i["symbol"] for i in result["items"]] == ["AAA", "BBB"]
+
+
+def test_no_tool_takes_a_user_from_the_model():
+    """The model fills in tool arguments; a user must never be one. get_watchlist reads the
+    user from ADK's invocation context (the session's owner), which ADK injects itself."""
+    import inspect
+
+    for tool in tools.ALL_TOOLS:
+        params = inspect.signature(tool).parameters
+        assert not {"user", "user_id", "username", "owner"} & set(params), tool.__name__
+    assert list(inspect.signature(tools.get_watchlist).parameters) == ["tool_context"]
+
+
+async def test_get_watchlist_is_the_sessions_owners(monkeypatch):
+    from types import SimpleNamespace
+
+    asked = []
+
+    async def symbols_for_user(user_id):
+        asked.append(user_id)
+        return [{"name": "w", "symbols": ["AAA"]}]
+
+    monkeypatch.setattr(tools.watchlists, "symbols_for_user", symbols_for_user)
+    assert await tools.get_watchlist(SimpleNamespace(user_id="alice")) == {"items": [{"name": "w", "symbols": ["AAA"]}]}
+    assert asked == ["alice"]

@@ -3,7 +3,7 @@
 // Past analyses of the current user, newest first.
 
 import { useCallback, useEffect, useState } from "react";
-import { useUser } from "../../components/UserProvider";
+import { useSession } from "../../components/SessionProvider";
 import { api, type Analysis } from "../../lib/api";
 
 const EXCERPT = 240;
@@ -31,19 +31,19 @@ function newestFirst(items: Analysis[]): Analysis[] {
 }
 
 export default function HistoryPage() {
-  const { user, ready } = useUser();
+  const { username, ready } = useSession();
   const [items, setItems] = useState<Analysis[] | null>(null);
   const [errors, setErrors] = useState<string[] | null>(null);
 
   const load = useCallback(async () => {
-    const result = await api<{ items: Analysis[] }>("/analyses?limit=50", { user });
+    const result = await api<{ items: Analysis[] }>("/analyses?limit=50");
     if (result.ok) {
       setItems(newestFirst(result.data.items ?? []));
       setErrors(null);
     } else {
       setErrors(result.errors);
     }
-  }, [user]);
+  }, []);
 
   useEffect(() => {
     if (ready) void load();
@@ -53,7 +53,7 @@ export default function HistoryPage() {
     <section>
       <h1>History</h1>
       <div className="list-head">
-        <span className="muted">Analyses of {user}</span>
+        <span className="muted">Analyses of {username}</span>
         <button type="button" data-testid="history-refresh" onClick={() => void load()}>
           Refresh
         </button>

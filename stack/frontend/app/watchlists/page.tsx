@@ -5,7 +5,7 @@
 // overwriting someone else's change. Errors show next to the form that caused them.
 
 import { useCallback, useEffect, useState } from "react";
-import { useUser } from "../../components/UserProvider";
+import { useSession } from "../../components/SessionProvider";
 import { api, etagFor, type ApiResult, type Watchlist } from "../../lib/api";
 import { parseSymbols } from "../../lib/timeline";
 
@@ -30,13 +30,11 @@ type CardForm = "rename" | "add-symbol" | "item";
 
 function WatchlistCard({
   list,
-  user,
   onChanged,
   onDeleted,
   onStale,
 }: {
   list: Watchlist;
-  user: string;
   onChanged: (w: Watchlist) => void;
   onDeleted: (id: string) => void;
   onStale: () => void;
@@ -63,7 +61,7 @@ function WatchlistCard({
   async function rename(e: React.FormEvent) {
     e.preventDefault();
     const result = await call("rename", () =>
-      api<Watchlist>(base, { user, method: "PATCH", body: { name: newName.trim() }, ifMatch: etagFor(list) }),
+      api<Watchlist>(base, { method: "PATCH", body: { name: newName.trim() }, ifMatch: etagFor(list) }),
     );
     if (result.ok) {
       onChanged(result.data);
@@ -74,7 +72,7 @@ function WatchlistCard({
   async function addSymbol(e: React.FormEvent) {
     e.preventDefault();
     const result = await call("add-symbol", () =>
-      api<Watchlist>(`${base}/items`, { user, method: "POST", body: { symbol: newSymbol.trim().toUpperCase() } }),
+      api<Watchlist>(`${base}/items`, { method: "POST", body: { symbol: newSymbol.trim().toUpperCase() } }),
     );
     if (result.ok) {
       onChanged(result.data);
@@ -84,13 +82,13 @@ function WatchlistCard({
 
   async function removeSymbol(symbol: string) {
     const result = await call("item", () =>
-      api<Watchlist>(`${base}/items/${encodeURIComponent(symbol)}`, { user, method: "DELETE" }),
+      api<Watchlist>(`${base}/items/${encodeURIComponent(symbol)}`, { method: "DELETE" }),
     );
     if (result.ok) onChanged(result.data);
   }
 
   async function remove() {
-    const result = await call("item", () => api<void>(base, { user, method: "DELETE", ifMatch: etagFor(list) }));
+    const result = await call("item", () => api<void>(base, { method: "DELETE", ifMatch: etagFor(list) }));
     if (result.ok) onDeleted(list.id);
   }
 
@@ -167,7 +165,7 @@ function WatchlistCard({
 }
 
 export default function WatchlistsPage() {
-  const { user, ready } = useUser();
+  const { username, ready } = useSession();
   const [lists, setLists] = useState<Watchlist[] | null>(null);
   const [loadErrors, setLoadErrors] = useState<string[] | null>(null);
   const [name, setName] = useState("");
@@ -176,14 +174,14 @@ export default function WatchlistsPage() {
   const [creating, setCreating] = useState(false);
 
   const load = useCallback(async () => {
-    const result = await api<{ items: Watchlist[] }>("/watchlists", { user });
+    const result = await api<{ items: Watchlist[] }>("/watchlists");
     if (result.ok) {
       setLists(result.data.items ?? []);
       setLoadErrors(null);
     } else {
       setLoadErrors(result.errors);
     }
-  }, [user]);
+  }, []);
 
   useEffect(() => {
     if (ready) void load();
@@ -194,7 +192,6 @@ export default function WatchlistsPage() {
     setCreating(true);
     setCreateErrors(null);
     const result = await api<Watchlist>("/watchlists", {
-      user,
       method: "POST",
       body: { name: name.trim(), symbols: parseSymbols(symbols) },
     });
@@ -243,7 +240,7 @@ export default function WatchlistsPage() {
       </form>
 
       <div className="list-head">
-        <span className="muted">Watchlists of {user}</span>
+        <span className="muted">Watchlists of {username}</span>
         <button type="button" data-testid="watchlists-refresh" onClick={() => void load()}>
           Refresh
         </button>
@@ -260,7 +257,6 @@ export default function WatchlistsPage() {
           <WatchlistCard
             key={w.id}
             list={w}
-            user={user}
             onChanged={replace}
             onDeleted={drop}
             onStale={() => void load()}
