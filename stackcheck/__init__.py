@@ -12,7 +12,7 @@ _EXPORTS = {
     "Account": ".accounts", "Accounts": ".accounts", "SignInFailed": ".accounts",
     "AgentClient": ".agent", "Run": ".agent", "APP": ".agent",
     "Backups": ".backup", "compare_tables": ".backup", "rows_lost": ".backup",
-    "compose_model": ".compose", "leftovers": ".compose", "service_names": ".compose",
+    "compose_model": ".compose", "leftovers": ".compose", "service_names": ".compose", "signals_deferred": ".compose",
     "remove_stack": (".compose", "remove"),
     "Faults": ".faults", "NotSteady": ".faults", "StackBroken": ".faults",
     "LoadRun": ".load", "run_locust": ".load",

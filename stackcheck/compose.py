@@ -18,10 +18,12 @@ import random
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -51,6 +53,17 @@ _PORT_RANGE = range(20000, 32000, 10)
 # Images are tagged per checkout: a second checkout on the same machine (a scratch copy
 # with a deliberate bug, a branch) builds and runs its own images, never this one's.
 IMAGE_TAG = "stackcheck-" + hashlib.sha1(str(ROOT).encode()).hexdigest()[:8]
+
+
+@contextmanager
+def signals_deferred():
+    """Teardown must finish: a second Ctrl-C must not leave half a stack behind."""
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def new_project_name() -> str:

@@ -3,7 +3,6 @@ reaches it through, a browser, and the stack's evidence attached to a failed tes
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from contextlib import contextmanager, nullcontext
@@ -12,7 +11,7 @@ import allure
 import pytest
 
 from .accounts import Accounts
-from .compose import ComposeStack, new_project_name, sweep_orphans
+from .compose import ComposeStack, new_project_name, signals_deferred, sweep_orphans
 from .paths import EVIDENCE_DIR
 from .reporting.evidence import StackEvidence, collect
 from .target import Target, local_target, remote_target
@@ -28,17 +27,6 @@ def _uncaptured(config: pytest.Config):
     capture = config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled() if capture else nullcontext():
         yield
-
-
-@contextmanager
-def _signals_deferred():
-    """Teardown must finish: a second Ctrl-C must not leave half a stack behind."""
-    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def save_evidence(project: str, reason: str) -> StackEvidence:
@@ -90,7 +78,7 @@ def stack(request: pytest.FixtureRequest):
                 _log(f"kept stack {compose.project}: rerun with --reuse-stack {compose.project}; "
                      f"remove with: make clean")
             else:
-                with _signals_deferred():
+                with signals_deferred():
                     _log(f"removing stack {compose.project}")
                     compose.down()
                     _log(f"removed stack {compose.project}")

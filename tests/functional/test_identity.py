@@ -36,6 +36,7 @@ def account(accounts) -> Account:
 def test_the_session_cookie_is_http_only_same_site_lax_and_secure_over_https(target, account):
     with client(target.base_url) as http:
         cookie = session_cookie(sign_in(http, account))
+    cookie["value"] = "[the session id]"   # a failure message must not show it
     assert "httponly" in cookie, f"scripts can read the session cookie: {cookie}"
     assert cookie.get("samesite", "").lower() == "lax", f"SameSite is not Lax: {cookie}"
     assert cookie.get("path") == "/", cookie

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from stackcheck import signals_deferred
 from stackcheck.docker import containers, docker, environment, name, run
 from stackcheck.paths import STACK_DIR
 
@@ -197,17 +198,6 @@ def sweep_orphans() -> None:
             remove_project(project)
             for work in Path(tempfile.gettempdir()).glob(f"{project}.*"):
                 shutil.rmtree(work, ignore_errors=True)
-
-
-@contextmanager
-def signals_deferred():
-    """Teardown must finish: a second Ctrl-C must not leave half a project behind."""
-    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 @pytest.fixture(scope="module")
