@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .accounts import Account, signed_in
+from . import slo
 from .sse import Recording, Timeline, build_timeline, record
 
 APP = "stock_analyst"
+
+
+class StreamNeverEnded(AssertionError):
+    """An agent run's stream went on past its deadline (slo.yaml agent.run_deadline_s)."""
 
 
 @dataclass
@@ -44,5 +49,8 @@ class AgentClient:
         session_id = session_id or self.create_session()
         body = {"app_name": APP, "user_id": self.user, "session_id": session_id,
                 "new_message": {"role": "user", "parts": [{"text": message}]}, "streaming": streaming}
-        rec = record(self.http, "POST", "/run_sse", json=body, headers={"Accept": "text/event-stream"})
+        rec = record(self.http, "POST", "/run_sse", json=body, headers={"Accept": "text/event-stream"},
+                     deadline=slo.section("agent")["run_deadline_s"])
+        if rec.never_ended:
+            raise StreamNeverEnded(f"{rec.never_ended}\n{rec.transcript()[-3000:]}")
         return Run(self.user, session_id, message, rec, build_timeline(rec.frames))

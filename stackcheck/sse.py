@@ -110,6 +110,17 @@ class Recording:
     transport_error: str | None = None        # the stream broke (reset, timeout, ...)
     unterminated: str = ""                    # a frame cut off by the end of the stream
     body: str = ""                            # the answer, when it was not a success
+    deadline: float | None = None             # when the reader gave up on a stream that went on
+
+    @property
+    def never_ended(self) -> str | None:
+        """Why the stream counts as one that never ends (None: it ended)."""
+        if self.deadline is None:
+            return None
+        last = f"the last at {self.data_frames[-1].at:.1f} s" if self.data_frames else "none of them data"
+        pings = f"{len(self.heartbeats)} pings, which continue" if self.heartbeats else "no pings"
+        return (f"the stream never ended: {len(self.data_frames)} events, {last}, {pings}; "
+                f"given up after {self.deadline:.0f} s")
 
     @property
     def data_frames(self) -> list[Frame]:
@@ -176,9 +187,11 @@ class Recording:
         return "\n".join(lines)
 
 
-def record(client: httpx.Client, method: str, url: str, **kwargs) -> Recording:
-    """Send one request and record its streamed answer until the server closes it. An
-    answer that is not a success (a 404 before the stream starts, a 403) is kept as `body`."""
+def record(client: httpx.Client, method: str, url: str, deadline: float | None = None, **kwargs) -> Recording:
+    """Send one request and record its streamed answer until the server closes it, or until
+    `deadline` seconds have passed (then `never_ended` says so: heartbeats alone would keep a
+    stream that never finishes open forever). An answer that is not a success (a 404 before
+    the stream starts, a 403) is kept as `body`."""
     parser = SSEParser()
     started = time.monotonic()
     with client.stream(method, url, **kwargs) as response:
@@ -190,6 +203,9 @@ def record(client: httpx.Client, method: str, url: str, **kwargs) -> Recording:
             else:
                 for chunk in response.iter_bytes():
                     rec.frames.extend(parser.feed(chunk, time.monotonic() - started))
+                    if deadline is not None and time.monotonic() - started > deadline:
+                        rec.deadline = deadline
+                        break
         except httpx.TransportError as exc:
             rec.transport_error = f"{type(exc).__name__}: {exc}"
         rec.total = time.monotonic() - started
@@ -256,7 +272,11 @@ def build_timeline(frames: list[Frame]) -> Timeline:
             items.append(TimelineItem("error", text=f'{event.get("errorCode")}: {event.get("errorMessage")}',
                                       payload=event, at=frame.at))
             continue
-        for part in _parts(event):
+        parts = _parts(event)
+        if not parts:
+            problems.append(f"an event the timeline does not know at {frame.at:.3f} s: no content, "
+                            f"keys {sorted(event)}")
+        for part in parts:
             if "functionCall" in part:
                 call = part["functionCall"]
                 items.append(TimelineItem("tool_call", name=call.get("name", ""),
@@ -265,7 +285,9 @@ def build_timeline(frames: list[Frame]) -> Timeline:
                 resp = part["functionResponse"]
                 items.append(TimelineItem("tool_response", name=resp.get("name", ""),
                                           payload=resp.get("response"), at=frame.at))
-            elif "text" in part and not part.get("thought"):
+            elif "text" in part and part.get("thought"):
+                continue  # the model's reasoning: not shown
+            elif "text" in part:
                 text = part["text"]
                 if event.get("partial"):
                     if streaming is None:
@@ -281,6 +303,8 @@ def build_timeline(frames: list[Frame]) -> Timeline:
                     streaming = None
                 else:
                     items.append(TimelineItem("text", text=text, at=frame.at))
+            else:
+                problems.append(f"a part the timeline does not know at {frame.at:.3f} s: keys {sorted(part)}")
     if streaming is not None:
         problems.append(f"the stream ended without the final text after {streaming.chunks} partial chunks")
     return Timeline(items, problems)

@@ -1,6 +1,6 @@
 """The API keeps its contract under fuzzing: schemathesis, through nginx, as a signed-in
 user, finds no server error, no status the OpenAPI does not document, and no answer that
-breaks its schema.
+breaks its schema; and a body that is not JSON at all gets a clear 4xx everywhere.
 
 The run is bounded (`--fuzz-seconds`, 150 s by default; the nightly run gives it longer)
 and paced under nginx's rate limits (50 r/s per address in the test stack). At most 50 cases
@@ -16,6 +16,7 @@ from pathlib import Path
 import allure
 import pytest
 
+from stackcheck import authz
 from stackcheck.accounts import SESSION_COOKIE
 
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
@@ -48,3 +49,34 @@ def test_fuzzing_finds_no_server_error_and_no_answer_outside_the_contract(target
     allure.dynamic.parameter("test cases", cases.group(1))
     failures = proc.stdout[proc.stdout.find("FAILURES"):proc.stdout.find("SUMMARY")]
     assert proc.returncode == 0, f"schemathesis found problems in {cases.group(1)} cases:\n{failures[-8000:]}"
+
+
+# Bodies that are not JSON at all, as a broken client or a hand-written curl sends them.
+NOT_JSON = {
+    "broken syntax": (b'{"name": ', "application/json"),
+    "empty": (b"", "application/json"),
+    "invalid UTF-8": (b'{"name": "\xff\xfe"}', "application/json"),
+    "wrong content type": (b'{"name": "x"}', "text/plain"),
+}
+
+
+def test_a_body_that_is_not_json_gets_a_json_4xx_on_every_operation_that_takes_one(accounts, backend_openapi):
+    """Through nginx, signed in: never a 5xx, and the answer says what is wrong, in JSON."""
+    problems, tried = [], 0
+    with accounts.client() as http:
+        user = http.get("/api/v1/auth/me").json()["username"]
+        values = {"app_name": "stock_analyst", "user_id": user, "session_id": "s-1", "watchlist_id": "1",
+                  "analysis_id": "1", "symbol": "GOOG"}
+        for op in authz.operations(backend_openapi):
+            if not op.takes_body or op.path == "/api/v1/auth/signout":
+                continue
+            for kind, (body, content_type) in NOT_JSON.items():
+                answer = http.request(op.method, op.path.format(**values), content=body,
+                                      headers={"Content-Type": content_type, "If-Match": "*"})
+                tried += 1
+                if not 400 <= answer.status_code < 500:
+                    problems.append(f"{op} with a {kind} body: {answer.status_code} {answer.text[:120]}")
+                elif not answer.headers.get("content-type", "").startswith("application/json"):
+                    problems.append(f"{op} with a {kind} body: {answer.status_code} is not JSON: {answer.text[:80]}")
+    assert tried, "no operation takes a body: the OpenAPI is not the backend's"
+    assert not problems, "\n".join(problems)

@@ -58,17 +58,27 @@ def test_a_watchlist_round_trips_and_is_stored_in_postgres(api, db, user):
     assert db.rows("SELECT name FROM watchlists WHERE id::text = %s", (str(body["id"]),)) == [("Tech",)]
 
 
-def test_items_are_added_and_removed(api):
+def stored(db, watchlist_id) -> tuple[str, list[str]] | None:
+    """The watchlist as Postgres holds it: (name, symbols in order); None when it is gone."""
+    rows = db.rows("SELECT w.name, coalesce(array_agg(i.symbol ORDER BY i.position) FILTER "
+                   "(WHERE i.symbol IS NOT NULL), '{}') FROM watchlists w LEFT JOIN watchlist_items i "
+                   "ON i.watchlist_id = w.id WHERE w.id::text = %s GROUP BY w.name", (str(watchlist_id),))
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def test_items_are_added_and_removed_in_postgres_too(api, db):
     wl = create(api, symbols=["GOOG"]).json()
     added = api.post(f"/watchlists/{wl['id']}/items", json={"symbol": "SPX"})
     assert added.status_code == 201 and added.json()["symbols"] == ["GOOG", "SPX"]
+    assert stored(db, wl["id"]) == ("Tech", ["GOOG", "SPX"]), "the added item never reached Postgres"
     assert api.post(f"/watchlists/{wl['id']}/items", json={"symbol": "SPX"}).status_code == 409
     removed = api.delete(f"/watchlists/{wl['id']}/items/GOOG")
     assert removed.status_code == 200 and removed.json()["symbols"] == ["SPX"]
+    assert stored(db, wl["id"]) == ("Tech", ["SPX"]), "the removed item is still in Postgres"
     assert api.delete(f"/watchlists/{wl['id']}/items/GOOG").status_code == 404
 
 
-def test_reads_are_cached_and_writes_invalidate_the_cache(api, cache, user):
+def test_reads_are_cached_and_writes_invalidate_the_cache(api, cache, db, user):
     wl = create(api).json()
     path = f"/watchlists/{wl['id']}"
     assert api.get(path).headers["x-cache"] == "MISS"
@@ -78,16 +88,19 @@ def test_reads_are_cached_and_writes_invalidate_the_cache(api, cache, user):
 
     renamed = api.patch(path, json={"name": "Renamed"}, headers={"If-Match": hit.headers["etag"]})
     assert renamed.status_code == 200, renamed.text
+    # Postgres first: an update that only reached the cache is a lost write, not a cache bug.
+    assert stored(db, wl["id"])[0] == "Renamed", f"the update never reached Postgres: {stored(db, wl['id'])}"
     after = api.get(path)
     assert after.headers["x-cache"] == "MISS", "the update did not invalidate the cached watchlist"
     assert after.json()["name"] == "Renamed"
 
     assert api.delete(path, headers={"If-Match": renamed.headers["etag"]}).status_code == 204
+    assert stored(db, wl["id"]) is None, "the deleted watchlist is still in Postgres"
     assert api.get(path).status_code == 404, "a deleted watchlist is still served (stale cache?)"
     assert not cached_keys(cache, user, wl["id"]), "the deleted watchlist is still cached in Redis"
 
 
-def test_lost_updates_are_refused(api):
+def test_lost_updates_are_refused(api, db):
     wl = create(api).json()
     path = f"/watchlists/{wl['id']}"
     etag = api.get(path).headers["etag"]
@@ -97,6 +110,7 @@ def test_lost_updates_are_refused(api):
     assert second.status_code == 412, f"a stale write was accepted: {second.status_code} {second.text}"
     assert api.patch(path, json={"name": "Blind"}).status_code == 428
     assert api.get(path).json()["name"] == "First"
+    assert stored(db, wl["id"])[0] == "First", f"Postgres holds {stored(db, wl['id'])}"
 
 
 @pytest.mark.parametrize("body,field", [

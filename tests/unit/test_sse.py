@@ -4,6 +4,7 @@ import ast
 import json
 import re
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -208,3 +209,31 @@ def test_the_backend_tests_get_the_parser_with_exactly_what_it_imports():
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 imported.add(node.module.split(".")[0])
     assert imported - sys.stdlib_module_names - {"__future__"} <= allowed
+
+
+def test_a_stream_that_never_ends_is_given_up_at_its_deadline_and_says_so():
+    def forever():
+        yield b'data: {"content": {"parts": [{"text": "a"}]}, "partial": true}\n\n'
+        while True:
+            time.sleep(0.05)
+            yield b": ping\n\n"
+
+    rec = record(serve(200, forever()), "POST", "/run_sse", deadline=0.3)
+    assert rec.deadline == 0.3 and 0.3 <= rec.total < 2
+    assert rec.never_ended.startswith("the stream never ended: 1 events, the last at 0.0 s, ")
+    assert "pings, which continue" in rec.never_ended
+
+
+def test_a_stream_that_ends_in_time_did_end():
+    rec = record(serve(200, [b"data: 1\n\n"]), "POST", "/run_sse", deadline=5)
+    assert rec.never_ended is None
+
+
+def test_an_event_or_a_part_the_timeline_does_not_know_is_a_named_problem():
+    timeline = build_timeline(frames_of({"actions": {"stateDelta": {}}},
+                                        {"content": {"parts": [{"executableCode": {"code": "1"}}]}},
+                                        {"content": {"parts": [{"text": "why", "thought": True}]}}))
+    assert timeline.items == []
+    assert [p.split(" at ")[0] for p in timeline.problems] == [
+        "an event the timeline does not know", "a part the timeline does not know"]
+    assert "keys ['actions']" in timeline.problems[0] and "keys ['executableCode']" in timeline.problems[1]
