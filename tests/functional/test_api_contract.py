@@ -53,10 +53,10 @@ def test_fuzzing_finds_no_server_error_and_no_answer_outside_the_contract(target
 
 # Bodies that are not JSON at all, as a broken client or a hand-written curl sends them.
 NOT_JSON = {
-    "broken syntax": (b'{"name": ', "application/json"),
-    "empty": (b"", "application/json"),
-    "invalid UTF-8": (b'{"name": "\xff\xfe"}', "application/json"),
-    "wrong content type": (b'{"name": "x"}', "text/plain"),
+    "a body with broken syntax": (b'{"name": ', "application/json"),
+    "an empty body": (b"", "application/json"),
+    "a body of invalid UTF-8": (b'{"name": "\xff\xfe"}', "application/json"),
+    "a body sent as text/plain": (b'{"name": "x"}', "text/plain"),
 }
 
 
@@ -70,13 +70,17 @@ def test_a_body_that_is_not_json_gets_a_json_4xx_on_every_operation_that_takes_o
         for op in authz.operations(backend_openapi):
             if not op.takes_body or op.path == "/api/v1/auth/signout":
                 continue
+            # An optional body (ADK's session create) may be left out: empty is then fine.
+            required = backend_openapi["paths"][op.path][op.method.lower()]["requestBody"].get("required")
             for kind, (body, content_type) in NOT_JSON.items():
+                if kind == "an empty body" and not required:
+                    continue
                 answer = http.request(op.method, op.path.format(**values), content=body,
                                       headers={"Content-Type": content_type, "If-Match": "*"})
                 tried += 1
                 if not 400 <= answer.status_code < 500:
-                    problems.append(f"{op} with a {kind} body: {answer.status_code} {answer.text[:120]}")
+                    problems.append(f"{op} with {kind}: {answer.status_code} {answer.text[:120]}")
                 elif not answer.headers.get("content-type", "").startswith("application/json"):
-                    problems.append(f"{op} with a {kind} body: {answer.status_code} is not JSON: {answer.text[:80]}")
+                    problems.append(f"{op} with {kind}: {answer.status_code} is not JSON: {answer.text[:80]}")
     assert tried, "no operation takes a body: the OpenAPI is not the backend's"
     assert not problems, "\n".join(problems)
