@@ -63,7 +63,7 @@ async def send_json(send: Send, status: int, body: Any, headers: list[tuple[byte
     await send({"type": "http.response.body", "body": payload})
 
 
-class _Refused(Exception):
+class Refused(Exception):
     def __init__(self, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
         self.status, self.detail, self.headers = status, detail, headers or []
 
@@ -108,14 +108,14 @@ class AccessGuard:
         try:
             origin = _header(scope, b"origin")
             if origin is not None and not self.origin_allowed(origin, scope):
-                raise _Refused(403, "cross-origin request refused")
+                raise Refused(403, "cross-origin request refused")
             path = scope.get("path", "")
             if is_public(path) or self._preflight(scope):
                 await self.app(scope, receive, send)
                 return
             principal = await self._principal(scope)
             receive = await self._check_adk(scope, receive, principal)
-        except _Refused as refused:
+        except Refused as refused:
             await send_json(send, refused.status, {"detail": refused.detail}, refused.headers)
             return
         await self.app(scope, receive, send)
@@ -134,11 +134,11 @@ class AccessGuard:
                 principal = await auth.lookup(token)
             except (DBAPIError, PoolTimeout, OSError, asyncio.TimeoutError) as exc:
                 log.warning("database unavailable", extra={"error": type(exc).__name__})
-                raise _Refused(503, "database unavailable, retry shortly", [(b"retry-after", b"1")]) from exc
+                raise Refused(503, "database unavailable, retry shortly", [(b"retry-after", b"1")]) from exc
         if principal is None:
             sent = cookie is not None and f"{auth.COOKIE_NAME}=" in cookie
             clear = [(b"set-cookie", auth.clearing_cookie().encode())] if sent else []
-            raise _Refused(401, SIGN_IN_FIRST, clear)
+            raise Refused(401, SIGN_IN_FIRST, clear)
         scope.setdefault("state", {})["principal"] = principal
         return principal
 
@@ -148,11 +148,11 @@ class AccessGuard:
         match = _APPS.match(path)
         if match:
             if match.group(1) != APP_NAME:
-                raise _Refused(404, "app not found")
+                raise Refused(404, "app not found")
             user = _USER.match(match.group(2) or "")
             if user:
                 if user.group(1) != principal.username:
-                    raise _Refused(403, ONLY_YOURSELF)
+                    raise Refused(403, ONLY_YOURSELF)
                 rest = user.group(2) or ""
                 if rest.rstrip("/") == "sessions" and method == "POST":
                     return await self._check_body(scope, receive, principal, "create")
@@ -164,7 +164,7 @@ class AccessGuard:
         return receive
 
     async def _check_body(self, scope: dict, receive: Receive, principal: auth.Principal, kind: str) -> Receive:
-        body, rest = await _read_body(receive)
+        body, rest = await read_body(receive)
         try:
             data = json.loads(body) if body else None
         except ValueError:
@@ -183,10 +183,10 @@ class AccessGuard:
                 principal = await self._principal(scope)
                 query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
                 if query.get("app_name", [APP_NAME])[-1] != APP_NAME:
-                    raise _Refused(404, "app not found")
+                    raise Refused(404, "app not found")
                 if query.get("user_id", [principal.username])[-1] != principal.username:
-                    raise _Refused(403, ONLY_YOURSELF)
-            except _Refused:
+                    raise Refused(403, ONLY_YOURSELF)
+            except Refused:
                 pass
             else:
                 await self.app(scope, receive, send)
@@ -195,7 +195,7 @@ class AccessGuard:
 
 
 def _check_request(kind: str, data: Any, username: str) -> None:
-    """Raises _Refused for a request body that names another user or app, or shared state.
+    """Raises Refused for a request body that names another user or app, or shared state.
     A body ADK's model refuses passes through: ADK answers it with its own 422."""
     from google.adk.cli import api_server as adk
 
@@ -203,9 +203,9 @@ def _check_request(kind: str, data: Any, username: str) -> None:
         if kind == "run":
             run = adk.RunAgentRequest.model_validate(data)
             if run.app_name is not None and run.app_name != APP_NAME:
-                raise _Refused(404, "app not found")
+                raise Refused(404, "app not found")
             if run.user_id != username:
-                raise _Refused(403, ONLY_YOURSELF)
+                raise Refused(403, ONLY_YOURSELF)
             state = run.state_delta
         elif kind == "create":
             state = adk.CreateSessionRequest.model_validate(data).state
@@ -215,11 +215,15 @@ def _check_request(kind: str, data: Any, username: str) -> None:
             state = data
     except ValidationError:
         return
+    except (ValueError, TypeError, AttributeError) as exc:
+        # google-genai's types fail some invalid values with plain errors, which ADK would let
+        # out as a 500 (found by fuzzing: `"mediaProcessing": {}` in a part).
+        raise Refused(422, f"the body is not a valid {kind} request: {type(exc).__name__}") from None
     if _shared_keys(state):
-        raise _Refused(403, SHARED_STATE)
+        raise Refused(403, SHARED_STATE)
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, list[dict]]:
+async def read_body(receive: Receive) -> tuple[bytes, list[dict]]:
     """The whole request body; the messages after it (a disconnect) are kept for the app."""
     chunks, size = [], 0
     while True:
@@ -229,7 +233,7 @@ async def _read_body(receive: Receive) -> tuple[bytes, list[dict]]:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
-            raise _Refused(413, "request body too large")
+            raise Refused(413, "request body too large")
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks), []

@@ -32,6 +32,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout  # noqa: E402
 from . import cache, contract, db, passwords  # noqa: E402
 from .api import router as api_router  # noqa: E402
 from .guard import APP_NAME, AccessGuard  # noqa: E402
+from .nul import RefuseNul  # noqa: E402
 from .logging import RequestContextMiddleware  # noqa: E402
 from .metrics import MetricsMiddleware, metrics_endpoint  # noqa: E402
 from .settings import get_settings  # noqa: E402
@@ -123,6 +124,7 @@ def create_app() -> FastAPI:
     # Allow fix -> SSE -> ADK's stack (its own origin guard, CORS) -> the routes.
     app.add_middleware(SSEMiddleware, heartbeat_seconds=settings.sse_heartbeat_seconds)
     app.add_middleware(contract.AllowHeader, routes=lambda: contract.route_table(app))
+    app.add_middleware(RefuseNul)  # behind the guard: a visitor without a session gets 401 first
     app.add_middleware(AccessGuard, allow_origins=settings.allow_origins, dev_routes=settings.adk_dev_routes)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)

@@ -462,3 +462,28 @@ def test_every_operation_with_a_body_documents_the_400_of_a_body_that_is_not_jso
     assert not undocumented, undocumented
     answer = client.post("/api/v1/watchlists", content=b"\xff{not json", headers={"Content-Type": "application/json"})
     assert answer.status_code == 400 and answer.json()["detail"], answer.text
+
+
+def test_text_with_a_nul_character_is_refused_with_422_before_anything_is_written(client, user_id, stack):
+    """Postgres stores NUL in neither text nor jsonb: found by fuzzing as 503s and a 500 that quoted SQL."""
+    session = new_session(client, user_id)
+    mine = f"/apps/stock_analyst/users/{user_id}/sessions"
+    attempts = [("PATCH", f"{mine}/{session}", {"state_delta": {"k": "a\u0000b"}}),
+                ("POST", mine, {"state": {"k\u0000": 1}}),
+                ("POST", "/api/v1/watchlists", {"name": "a\u0000b", "symbols": ["GOOG"]}),
+                ("POST", "/run_sse", {"app_name": "stock_analyst", "user_id": user_id, "session_id": session,
+                                      "new_message": {"role": "user", "parts": [{"text": "a\u0000b"}]}})]
+    for method, path, body in attempts:
+        answer = client.request(method, path, json=body)
+        assert answer.status_code == 422 and "NUL" in answer.json()["detail"], (method, path, answer.text[:200])
+    assert stack.psql(f"SELECT count(*) FROM events WHERE session_id = '{session}'") == "0"
+    assert client.post("/api/v1/watchlists", json={"name": "a\\u0000b as text", "symbols": ["GOOG"]}).status_code == 201
+
+
+def test_a_run_body_that_genai_cannot_read_is_a_422_not_a_500(client, user_id):
+    """Found by fuzzing: google-genai fails `"mediaProcessing": {}` with an AttributeError."""
+    body = {"app_name": "stock_analyst", "user_id": user_id, "session_id": new_session(client, user_id),
+            "new_message": {"role": "user", "parts": [{"mediaProcessing": {}, "text": None}]}}
+    answer = client.post("/run_sse", json=body)
+    assert answer.status_code == 422, answer.text[:300]
+    assert client.get("/api/v1/analyses", params={"session_id": "a\u0000b"}).status_code == 422

@@ -81,7 +81,7 @@ RUN = {"app_name": "stock_analyst", "session_id": "s", "new_message": {"role": "
 def test_run_bodies_are_read_as_adk_reads_them(body, status):
     try:
         guard._check_request("run", body, "alice")
-    except guard._Refused as refused:
+    except guard.Refused as refused:
         assert refused.status == status
     else:
         assert status is None
@@ -90,7 +90,7 @@ def test_run_bodies_are_read_as_adk_reads_them(body, status):
 def test_shared_state_is_refused_in_every_body():
     for kind, body in (("create", {"state": {"app:x": 1}}), ("update", {"state_delta": {"app:x": 1}}),
                        ("update", {"stateDelta": {"app:x": 1}}), ("create_with_id", {"app:x": 1})):
-        with pytest.raises(guard._Refused):
+        with pytest.raises(guard.Refused):
             guard._check_request(kind, body, "alice")
     guard._check_request("create", {"state": {"user:x": 1, "x": 2}}, "alice")
 
