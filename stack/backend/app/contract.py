@@ -134,6 +134,7 @@ def augment_openapi(schema: dict) -> dict:
             if adk and method in ("post", "patch"):
                 refused += "; or it sets app: state keys, which every user shares"
             _add(op, 403, json_error(refused))
+            _add(op, 429, json_error("Too many requests from this address: nginx's rate limit", retry_after=True))
             if not public:
                 op["security"] = [{"session": []}]
                 _add(op, 401, json_error("Not signed in, or the session ended (revoked, idle, too old)"))

@@ -64,7 +64,7 @@ async def send_json(send: Send, status: int, body: Any, headers: list[tuple[byte
 
 
 class Refused(Exception):
-    def __init__(self, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    def __init__(self, status: int, detail: str | list[dict], headers: list[tuple[bytes, bytes]] | None = None) -> None:
         self.status, self.detail, self.headers = status, detail, headers or []
 
 
@@ -218,7 +218,8 @@ def _check_request(kind: str, data: Any, username: str) -> None:
     except (ValueError, TypeError, AttributeError) as exc:
         # google-genai's types fail some invalid values with plain errors, which ADK would let
         # out as a 500 (found by fuzzing: `"mediaProcessing": {}` in a part).
-        raise Refused(422, f"the body is not a valid {kind} request: {type(exc).__name__}") from None
+        raise Refused(422, [{"type": "value_error", "loc": ["body"],
+                             "msg": f"not a valid {kind} request ({type(exc).__name__})"}]) from None
     if _shared_keys(state):
         raise Refused(403, SHARED_STATE)
 

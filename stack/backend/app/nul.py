@@ -12,7 +12,12 @@ from typing import Any
 
 from .guard import Receive, Send, read_body, Refused, replay_receive, send_json
 
-DETAIL = "text must not contain the NUL character (U+0000)"
+MESSAGE = "text must not contain the NUL character (U+0000)"
+
+
+def refusal(where: str) -> dict[str, Any]:
+    """A 422 body of the same shape as FastAPI's validation errors (the documented schema)."""
+    return {"detail": [{"type": "string_nul", "loc": [where], "msg": MESSAGE}]}
 
 
 def has_nul(value: Any) -> bool:
@@ -45,8 +50,10 @@ class RefuseNul:
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-        elif "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
-            await send_json(send, 422, {"detail": DETAIL})
+        elif "\x00" in scope.get("path", ""):
+            await send_json(send, 422, refusal("path"))
+        elif b"%00" in scope.get("query_string", b""):
+            await send_json(send, 422, refusal("query"))
         elif scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
         else:
@@ -56,6 +63,6 @@ class RefuseNul:
                 await send_json(send, refused.status, {"detail": refused.detail})
                 return
             if body_has_nul(body):
-                await send_json(send, 422, {"detail": DETAIL})
+                await send_json(send, 422, refusal("body"))
                 return
             await self.app(scope, replay_receive(body, pending, receive), send)

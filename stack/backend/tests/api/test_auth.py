@@ -475,7 +475,7 @@ def test_text_with_a_nul_character_is_refused_with_422_before_anything_is_writte
                                       "new_message": {"role": "user", "parts": [{"text": "a\u0000b"}]}})]
     for method, path, body in attempts:
         answer = client.request(method, path, json=body)
-        assert answer.status_code == 422 and "NUL" in answer.json()["detail"], (method, path, answer.text[:200])
+        assert answer.status_code == 422 and "NUL" in answer.json()["detail"][0]["msg"], (method, path, answer.text[:200])
     assert stack.psql(f"SELECT count(*) FROM events WHERE session_id = '{session}'") == "0"
     assert client.post("/api/v1/watchlists", json={"name": "a\\u0000b as text", "symbols": ["GOOG"]}).status_code == 201
 
