@@ -6,7 +6,7 @@
 // (stack/frontend/README.md lists them).
 
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useSession } from "./SessionProvider";
 import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN, signIn, signUp, validateSignup, type AuthMode } from "../lib/auth";
 import { sanitizeNext } from "../lib/redirect";
@@ -20,6 +20,10 @@ export function SignInForm() {
   const [password, setPassword] = useState("");
   const [errors, setErrors] = useState<string[] | null>(null);
   const [busy, setBusy] = useState(false);
+  // Until the page's script runs, the form is inert: typed text would be lost, and a
+  // submit would go to the server as a plain form (the password in a URL).
+  const [interactive, setInteractive] = useState(false);
+  useEffect(() => setInteractive(true), []);
   const signup = mode === "signup";
 
   function switchMode(to: AuthMode) {
@@ -70,6 +74,7 @@ export function SignInForm() {
       <form
         className="card signin-form"
         onSubmit={submit}
+        method="post"
         data-testid="signin-form"
         data-mode={mode}
         aria-labelledby="signin-title"
@@ -83,6 +88,7 @@ export function SignInForm() {
           value={username}
           onChange={(e) => setUsername(e.target.value)}
           autoComplete="username"
+          disabled={!interactive}
           autoCapitalize="none"
           spellCheck={false}
           required
@@ -106,6 +112,7 @@ export function SignInForm() {
           onChange={(e) => setPassword(e.target.value)}
           // Password managers fill a saved password at sign-in and offer a new one at sign-up.
           autoComplete={signup ? "new-password" : "current-password"}
+          disabled={!interactive}
           required
           aria-describedby={signup ? "signin-password-hint" : undefined}
           maxLength={PASSWORD_MAX}
@@ -131,7 +138,7 @@ export function SignInForm() {
         ) : null}
 
         <div className="actions">
-          <button type="submit" data-testid="signin-submit" disabled={busy}>
+          <button type="submit" data-testid="signin-submit" disabled={busy || !interactive}>
             {signup ? "Create account" : "Sign in"}
           </button>
         </div>
