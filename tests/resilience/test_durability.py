@@ -14,8 +14,8 @@ WRITES_PER_S = 20
 class Writer:
     """Creates watchlists through nginx at a steady pace; remembers every acknowledged id."""
 
-    def __init__(self, http: httpx.Client) -> None:
-        self.http = http
+    def __init__(self, http: httpx.Client, user: str) -> None:
+        self.http, self.user = http, user
         self.acknowledged: dict[str, int] = {}      # name -> id, for every 201
         self.failed: list[str] = []                 # statuses or errors of the rest
         self.stop = threading.Event()
@@ -40,7 +40,8 @@ class Writer:
 
 def test_every_acknowledged_write_survives_a_postgres_crash(faults, target, accounts):
     backend_before = target.container("backend")
-    writer = Writer(accounts.client(timeout=5))
+    account = accounts.new("durable")
+    writer = Writer(accounts.client(account, timeout=5), account.username)
     writer.thread.start()
     try:
         time.sleep(2)
