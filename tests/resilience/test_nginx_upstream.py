@@ -18,7 +18,7 @@ def fetch(target, path: str, accept: str) -> tuple[httpx.Response, float]:
 
 UPSTREAMS = {
     # service: (path through nginx, Accept, expected content type, text the error page has)
-    "backend": ("/api/v1/stocks", "application/json", "application/json", '"upstream_unavailable"'),
+    "backend": ("/api/v1/health/live", "application/json", "application/json", '"upstream_unavailable"'),
     "frontend": ("/", "text/html", "text/html", "Temporarily unavailable"),
 }
 
