@@ -19,7 +19,8 @@ from dataclasses import dataclass
 ROLES = ("anonymous", "owner", "other")
 METHODS = ("get", "post", "put", "patch", "delete")
 # Reachable without a session: health, and the way in.
-PUBLIC_PREFIXES = ("/api/v1/health/", "/api/v1/auth/signin", "/api/v1/auth/signup")
+SIGNUP = "/api/v1/auth/signup"
+PUBLIC_PREFIXES = ("/api/v1/health/", "/api/v1/auth/signin", SIGNUP)
 # Path parameters that address an object some user owns.
 OWNED = ("watchlist_id", "analysis_id", "session_id")
 # Operations whose JSON body names the user they act for.
@@ -54,10 +55,13 @@ def operations(openapi: dict) -> list[Operation]:
             for method, spec in item.items() if method in METHODS]
 
 
-def expected(op: Operation, role: str) -> int | None:
-    """The status the role must get (None: any success)."""
+def expected(op: Operation, role: str, signup_open: bool = True) -> int | None:
+    """The status the role must get (None: any success). A host with sign-up closed (prod)
+    refuses every sign-up with 403."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
+    if op.path == SIGNUP and op.method == "POST" and not signup_open:
+        return 403
     if role == "anonymous":
         return None if op.public else 401
     if role == "owner" or op.public:
@@ -67,10 +71,11 @@ def expected(op: Operation, role: str) -> int | None:
     return 404 if op.addresses_object else None
 
 
-def judge(op: Operation, role: str, status: int, body: str = "", owners_ids: tuple[str, ...] = ()) -> str | None:
+def judge(op: Operation, role: str, status: int, body: str = "", owners_ids: tuple[str, ...] = (),
+          signup_open: bool = True) -> str | None:
     """What is wrong with one answer, or None. `owners_ids` must not appear in what another
     user is shown."""
-    want = expected(op, role)
+    want = expected(op, role, signup_open)
     if want is None and not 200 <= status < 300:
         return f"{op} as {role}: expected success, got {status} {body[:160]}"
     if want is not None and status != want:

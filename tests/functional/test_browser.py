@@ -2,6 +2,7 @@
 
 import re
 import time
+import uuid
 
 import allure
 import pytest
@@ -101,11 +102,13 @@ def test_an_error_in_the_stream_is_shown_as_an_error(page):
 
 
 def test_watchlists_can_be_managed_in_the_ui(page):
+    # Names of this run only: on a deployed host every test shares one account.
+    created, renamed_to = (f"{name} {uuid.uuid4().hex[:6]}" for name in ("UI list", "Renamed list"))
     page.goto("/watchlists")
-    page.get_by_test_id("watchlist-name-input").fill("UI list")
+    page.get_by_test_id("watchlist-name-input").fill(created)
     page.get_by_test_id("watchlist-symbols-input").fill("GOOG MSFT")
     page.get_by_test_id("watchlist-create").click()
-    item = page.get_by_test_id("watchlist-item").filter(has_text="UI list")
+    item = page.get_by_test_id("watchlist-item").filter(has_text=created)
     expect(item).to_have_count(1)
     expect(item.get_by_test_id("watchlist-symbol")).to_have_count(2)
 
@@ -116,18 +119,18 @@ def test_watchlists_can_be_managed_in_the_ui(page):
         .get_by_test_id("watchlist-remove-symbol").click()
     expect(item.get_by_test_id("watchlist-symbol")).to_have_count(2)
 
-    item.get_by_test_id("watchlist-rename-input").fill("Renamed list")
+    item.get_by_test_id("watchlist-rename-input").fill(renamed_to)
     item.get_by_test_id("watchlist-rename").click()
-    renamed = page.get_by_test_id("watchlist-item").filter(has_text="Renamed list")
+    renamed = page.get_by_test_id("watchlist-item").filter(has_text=renamed_to)
     expect(renamed).to_have_count(1)
 
     # A duplicate name is refused, and the reason is shown next to the form.
-    page.get_by_test_id("watchlist-name-input").fill("Renamed list")
+    page.get_by_test_id("watchlist-name-input").fill(renamed_to)
     page.get_by_test_id("watchlist-create").click()
     expect(page.get_by_test_id("form-error")).to_be_visible()
 
     renamed.get_by_test_id("watchlist-delete").click()
-    expect(page.get_by_test_id("watchlist-item")).to_have_count(0)
+    expect(page.get_by_test_id("watchlist-item").filter(has_text=renamed_to)).to_have_count(0)
     # The browser logs the refused request itself; nothing else may be logged.
     assert all("409" in e for e in page.console_errors), page.console_errors
 

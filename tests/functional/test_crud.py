@@ -43,19 +43,25 @@ def cached_keys(cache: redis.Redis, user: str, watchlist_id) -> list[str]:
     return [k for k in cache.scan_iter(match=f"*{user}*", count=1000) if str(watchlist_id) in k.split(":")]
 
 
-def create(api, name="Tech", symbols=("GOOG", "MSFT")) -> httpx.Response:
-    return api.post("/watchlists", json={"name": name, "symbols": list(symbols)})
+def unique(name: str) -> str:
+    """A name no other test uses: on a deployed host every test shares one account."""
+    return f"{name} {uuid.uuid4().hex[:6]}"
+
+
+def create(api, name: str | None = None, symbols=("GOOG", "MSFT")) -> httpx.Response:
+    return api.post("/watchlists", json={"name": name or unique("Tech"), "symbols": list(symbols)})
 
 
 def test_a_watchlist_round_trips_and_is_stored_in_postgres(api, db, user):
-    created = create(api)
+    name = unique("Tech")
+    created = create(api, name)
     assert created.status_code == 201, created.text
     body = created.json()
-    assert body["name"] == "Tech" and body["symbols"] == ["GOOG", "MSFT"] and body["version"] >= 1
+    assert body["name"] == name and body["symbols"] == ["GOOG", "MSFT"] and body["version"] >= 1
     assert created.headers["etag"] == f'"{body["version"]}"'
     assert api.get(f"/watchlists/{body['id']}").json()["symbols"] == ["GOOG", "MSFT"]
-    assert [w["id"] for w in api.get("/watchlists").json()["items"]] == [body["id"]]
-    assert db.rows("SELECT name FROM watchlists WHERE id::text = %s", (str(body["id"]),)) == [("Tech",)]
+    assert body["id"] in [w["id"] for w in api.get("/watchlists").json()["items"]]
+    assert db.rows("SELECT name FROM watchlists WHERE id::text = %s", (str(body["id"]),)) == [(name,)]
 
 
 def stored(db, watchlist_id) -> tuple[str, list[str]] | None:
@@ -70,11 +76,11 @@ def test_items_are_added_and_removed_in_postgres_too(api, db):
     wl = create(api, symbols=["GOOG"]).json()
     added = api.post(f"/watchlists/{wl['id']}/items", json={"symbol": "SPX"})
     assert added.status_code == 201 and added.json()["symbols"] == ["GOOG", "SPX"]
-    assert stored(db, wl["id"]) == ("Tech", ["GOOG", "SPX"]), "the added item never reached Postgres"
+    assert stored(db, wl["id"]) == (wl["name"], ["GOOG", "SPX"]), "the added item never reached Postgres"
     assert api.post(f"/watchlists/{wl['id']}/items", json={"symbol": "SPX"}).status_code == 409
     removed = api.delete(f"/watchlists/{wl['id']}/items/GOOG")
     assert removed.status_code == 200 and removed.json()["symbols"] == ["SPX"]
-    assert stored(db, wl["id"]) == ("Tech", ["SPX"]), "the removed item is still in Postgres"
+    assert stored(db, wl["id"]) == (wl["name"], ["SPX"]), "the removed item is still in Postgres"
     assert api.delete(f"/watchlists/{wl['id']}/items/GOOG").status_code == 404
 
 
@@ -83,16 +89,17 @@ def test_reads_are_cached_and_writes_invalidate_the_cache(api, cache, db, user):
     path = f"/watchlists/{wl['id']}"
     assert api.get(path).headers["x-cache"] == "MISS"
     hit = api.get(path)
-    assert hit.headers["x-cache"] == "HIT" and hit.json()["name"] == "Tech"
+    assert hit.headers["x-cache"] == "HIT" and hit.json()["name"] == wl["name"]
     assert cached_keys(cache, user, wl["id"]), "a cache hit, but no key for the watchlist in Redis"
 
-    renamed = api.patch(path, json={"name": "Renamed"}, headers={"If-Match": hit.headers["etag"]})
+    new_name = unique("Renamed")
+    renamed = api.patch(path, json={"name": new_name}, headers={"If-Match": hit.headers["etag"]})
     assert renamed.status_code == 200, renamed.text
     # Postgres first: an update that only reached the cache is a lost write, not a cache bug.
-    assert stored(db, wl["id"])[0] == "Renamed", f"the update never reached Postgres: {stored(db, wl['id'])}"
+    assert stored(db, wl["id"])[0] == new_name, f"the update never reached Postgres: {stored(db, wl['id'])}"
     after = api.get(path)
     assert after.headers["x-cache"] == "MISS", "the update did not invalidate the cached watchlist"
-    assert after.json()["name"] == "Renamed"
+    assert after.json()["name"] == new_name
 
     assert api.delete(path, headers={"If-Match": renamed.headers["etag"]}).status_code == 204
     assert stored(db, wl["id"]) is None, "the deleted watchlist is still in Postgres"
@@ -104,13 +111,14 @@ def test_lost_updates_are_refused(api, db):
     wl = create(api).json()
     path = f"/watchlists/{wl['id']}"
     etag = api.get(path).headers["etag"]
-    first = api.patch(path, json={"name": "First"}, headers={"If-Match": etag})
+    first_name = unique("First")
+    first = api.patch(path, json={"name": first_name}, headers={"If-Match": etag})
     assert first.status_code == 200
-    second = api.patch(path, json={"name": "Second"}, headers={"If-Match": etag})
+    second = api.patch(path, json={"name": unique("Second")}, headers={"If-Match": etag})
     assert second.status_code == 412, f"a stale write was accepted: {second.status_code} {second.text}"
-    assert api.patch(path, json={"name": "Blind"}).status_code == 428
-    assert api.get(path).json()["name"] == "First"
-    assert stored(db, wl["id"])[0] == "First", f"Postgres holds {stored(db, wl['id'])}"
+    assert api.patch(path, json={"name": unique("Blind")}).status_code == 428
+    assert api.get(path).json()["name"] == first_name
+    assert stored(db, wl["id"])[0] == first_name, f"Postgres holds {stored(db, wl['id'])}"
 
 
 @pytest.mark.parametrize("body,field", [
@@ -130,10 +138,11 @@ def test_unknown_ids_and_symbols_and_duplicates(api):
     assert api.get(f"/watchlists/{uuid.uuid4()}").status_code in (404, 422)
     assert api.get("/watchlists/999999999").status_code in (404, 422)
     assert api.get("/stocks/NOPE/prices").status_code == 404
-    assert create(api, name="Dup").status_code == 201
-    dup = create(api, name="Dup")
+    name = unique("Dup")
+    assert create(api, name=name).status_code == 201
+    dup = create(api, name=name)
     assert dup.status_code == 409 and dup.json()["detail"]
-    unknown = create(api, name="Bad", symbols=["ZZZZQ"])
+    unknown = create(api, symbols=["ZZZZQ"])
     assert unknown.status_code in (404, 422) and "ZZZZQ" in unknown.text
 
 

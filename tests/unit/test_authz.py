@@ -27,6 +27,13 @@ def test_each_role_has_one_expected_outcome(op, role, status):
     assert expected(op, role) == status
 
 
+def test_a_host_with_sign_up_closed_refuses_every_sign_up():
+    signup = Operation("POST", "/api/v1/auth/signup", takes_body=True)
+    assert expected(signup, "anonymous") is None
+    assert all(expected(signup, role, signup_open=False) == 403 for role in ("anonymous", "owner", "other"))
+    assert "expected 403, got 201" in judge(signup, "anonymous", 201, signup_open=False)
+
+
 def test_an_unguarded_route_fails_the_matrix():
     unguarded = Operation("GET", "/api/v1/newly-added/{watchlist_id}")
     assert "expected 401, got 200" in judge(unguarded, "anonymous", 200)
