@@ -4,7 +4,9 @@ breaks its schema; and a body that is not JSON at all gets a clear 4xx everywher
 
 The run is bounded (`--fuzz-seconds`, 150 s by default; the nightly run gives it longer)
 and paced under nginx's rate limits (50 r/s per address in the test stack). At most 50 cases
-per operation and phase, so that every operation is reached within the bound. Sign-out is left out: it would end the fuzzer's session. So is sign-in: the stateful phase
+per operation and phase, so that every operation is reached within the bound.
+
+Sign-out is left out: it would end the fuzzer's session. So is sign-in: the stateful phase
 learns the account's name from /me, and its wrong passwords would put the account the other
 tests sign in as into backoff (test_identity covers sign-in's answers).
 """
