@@ -70,7 +70,7 @@ def new_project_name() -> str:
     return f"{PROJECT_PREFIX}{os.getpid()}-{secrets.token_hex(3)}"
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -111,7 +111,7 @@ def _started_elsewhere(project: str) -> bool:
 def sweep_orphans() -> list[str]:
     """Remove every stackcheck project whose creating process is gone. Returns their names."""
     orphans = [p for p in project_names()
-               if (m := _PROJECT_RE.match(p)) and not _pid_alive(int(m.group(1)))
+               if (m := _PROJECT_RE.match(p)) and not pid_alive(int(m.group(1)))
                and not (STATE_DIR / f"{p}.keep").exists() and not _started_elsewhere(p)]
     for project in orphans:
         remove(project)

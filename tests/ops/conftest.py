@@ -25,7 +25,9 @@ from pathlib import Path
 import pytest
 
 from stackcheck import signals_deferred
-from stackcheck.docker import containers, docker, environment, name, run
+from stackcheck.compose import pid_alive
+from stackcheck.docker import containers, docker, environment, name, project_resources, run
+from stackcheck.docker import remove_project as docker_remove_project
 from stackcheck.paths import STACK_DIR
 
 SCRIPT = STACK_DIR / "scripts" / "stack"
@@ -148,10 +150,10 @@ def tail(proc: subprocess.CompletedProcess[str], lines: int = 25) -> str:
 
 
 def leftovers(project: str) -> dict[str, list[str]]:
-    label = f"label=com.docker.compose.project={project}"
-    found = {kind: run(*listing, "--filter", label, "--format", "{{.Names}}" if kind == "containers" else "{{.Name}}").stdout.split()
-             for kind, listing in (("containers", ["ps", "-a"]), ("networks", ["network", "ls"]), ("volumes", ["volume", "ls"]))}
-    found["images"] = sorted(set(run("images", "-q", "--filter", label).stdout.split()
+    """What Docker still holds for a project: its containers, networks and volumes, and the
+    images of its label and namespace."""
+    found = project_resources(project)
+    found["images"] = sorted(set(run("images", "-q", "--filter", f"label=com.docker.compose.project={project}").stdout.split()
                                  + run("images", "-q", "--filter", f"reference={project}/*").stdout.split()))
     return {kind: items for kind, items in found.items() if items}
 
@@ -172,10 +174,7 @@ def remove_project(project: str, work: Path | None = None) -> None:
     """Everything of a project, by label and image namespace: needs neither the script nor
     its env file, so it works after any failure."""
     label = f"label=com.docker.compose.project={project}"
-    for listing, remove in ((["ps", "-aq"], ["rm", "-f", "-v"]), (["network", "ls", "-q"], ["network", "rm"]),
-                            (["volume", "ls", "-q"], ["volume", "rm", "-f"])):
-        if ids := run(*listing, "--filter", label).stdout.split():
-            run(*remove, *ids)
+    docker_remove_project(project)
     # Tags of our namespace (:latest, :previous, :failed), then untagged broken builds.
     if tags := run("images", "--filter", f"reference={project}/*", "--format", "{{.Repository}}:{{.Tag}}").stdout.split():
         run("image", "rm", "-f", *tags)
@@ -194,7 +193,7 @@ def sweep_orphans() -> None:
     projects = set(run("ps", "-a", "--format", '{{.Label "com.docker.compose.project"}}').stdout.split())
     projects |= {line.split("/")[0] for line in run("images", "--format", "{{.Repository}}").stdout.split()}
     for project in projects:
-        if (m := _PROJECT_RE.match(project)) and not Path(f"/proc/{m.group(1)}").exists():
+        if (m := _PROJECT_RE.match(project)) and not pid_alive(int(m.group(1))):
             remove_project(project)
             for work in Path(tempfile.gettempdir()).glob(f"{project}.*"):
                 shutil.rmtree(work, ignore_errors=True)

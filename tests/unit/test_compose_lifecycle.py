@@ -16,8 +16,8 @@ def test_project_names_are_unique_per_call():
 
 
 def test_a_dead_pid_is_recognised():
-    assert compose._pid_alive(os.getpid())
-    assert not compose._pid_alive(2**22 + 12345)  # above pid_max: never a live process
+    assert compose.pid_alive(os.getpid())
+    assert not compose.pid_alive(2**22 + 12345)  # above pid_max: never a live process
 
 
 def test_env_files_are_parsed_without_comments_or_blank_lines(tmp_path):
