@@ -64,7 +64,7 @@ def healthy(info: dict) -> bool:
     """Running, not paused, and healthy by its healthcheck. A container without a healthcheck
     is never healthy: the stack promises one for every service."""
     s = info["State"]
-    return s["Running"] and not s["Paused"] and (s.get("Health") or {}).get("Status") == "healthy"
+    return bool(s.get("Running")) and not s.get("Paused") and (s.get("Health") or {}).get("Status") == "healthy"
 
 
 def state(info: dict) -> str:

@@ -28,8 +28,11 @@ class ServiceEvidence:
 
     @property
     def problem(self) -> str | None:
-        """One line saying what is wrong with this service, or None if it looks fine."""
+        """One line saying what is wrong with this service; None when it is healthy by the
+        suite's one rule (stackcheck.docker.healthy)."""
         s = self.state
+        if docker.healthy({"State": s}):
+            return None
         if s.get("OOMKilled"):
             return "was killed for exceeding its memory limit (OOMKilled)"
         if s.get("Restarting"):
@@ -41,13 +44,11 @@ class ServiceEvidence:
         status = self.health.get("Status")
         if not status:
             return "is running but has no healthcheck, so it never counts as healthy"
-        if status != "healthy":
-            probes = self.health.get("Log") or []
-            last = probes[-1] if probes else {}
-            output = (last.get("Output") or "").strip().replace("\n", " ")[:300]
-            return (f"is {status}: {self.health.get('FailingStreak', 0)} failing probes, "
-                    f"last exit {last.get('ExitCode')}: {output or 'no output'}")
-        return None
+        probes = self.health.get("Log") or []
+        last = probes[-1] if probes else {}
+        output = (last.get("Output") or "").strip().replace("\n", " ")[:300]
+        return (f"is {status}: {self.health.get('FailingStreak', 0)} failing probes, "
+                f"last exit {last.get('ExitCode')}: {output or 'no output'}")
 
 
 @dataclass
