@@ -41,7 +41,7 @@ class StackUser(HttpUser):
         route = "signin" if account else "signup"
         account = account or Account.random("load")
         self.client.headers["Origin"] = self.host.rstrip("/")
-        with self.client.post(f"{AUTH}/{route}", json={"username": account.username, "password": account.password},
+        with self.client.post(f"{AUTH}/{route}", json=account.credentials,
                               name=load.request_name("signin", f"{AUTH}/{route}"), catch_response=True) as answer:
             if answer.status_code not in (200, 201):
                 answer.failure(f"{route} answered {answer.status_code}: {answer.text[:200]}")

@@ -38,6 +38,11 @@ class Account:
         name, sep, password = os.environ.get(variable, "").partition(":")
         return cls(name, password) if sep and name and password else None
 
+    @property
+    def credentials(self) -> dict[str, str]:
+        """The body of a sign-up or sign-in."""
+        return {"username": self.username, "password": self.password}
+
     def __repr__(self) -> str:  # never print a password in a report
         return f"Account({self.username!r})"
 
@@ -56,11 +61,11 @@ def client(base_url: str, timeout: float = 30) -> Client:
 
 
 def sign_up(http: httpx.Client, account: Account) -> httpx.Response:
-    return http.post(f"{AUTH}/signup", json={"username": account.username, "password": account.password})
+    return http.post(f"{AUTH}/signup", json=account.credentials)
 
 
 def sign_in(http: httpx.Client, account: Account) -> httpx.Response:
-    return http.post(f"{AUTH}/signin", json={"username": account.username, "password": account.password})
+    return http.post(f"{AUTH}/signin", json=account.credentials)
 
 
 def signed_in(base_url: str, account: Account, *, new: bool = False, timeout: float = 30) -> Client:

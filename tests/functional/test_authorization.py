@@ -19,7 +19,7 @@ BODIES = {
     "PATCH /api/v1/watchlists/{watchlist_id}": lambda o: {"name": f"renamed-{uuid.uuid4().hex[:8]}"},
     "POST /api/v1/watchlists/{watchlist_id}/items": lambda o: {"symbol": "MSFT"},
     "POST /api/v1/auth/signup": lambda o: {"username": f"mx-{uuid.uuid4().hex[:10]}", "password": uuid.uuid4().hex},
-    "POST /api/v1/auth/signin": lambda o: {"username": o.account.username, "password": o.account.password},
+    "POST /api/v1/auth/signin": lambda o: o.account.credentials,
     "POST /apps/{app_name}/users/{user_id}/sessions": lambda o: {},
     "POST /apps/{app_name}/users/{user_id}/sessions/{session_id}": lambda o: {},
     "PATCH /apps/{app_name}/users/{user_id}/sessions/{session_id}": lambda o: {"stateDelta": {"seen": True}},
