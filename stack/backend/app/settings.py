@@ -60,7 +60,6 @@ class Settings(BaseSettings):
     google_api_key: str = ""
     offline_chunk_delay_ms: int = Field(150, ge=0, le=10_000)
     offline_chunks: int = Field(8, ge=1, le=200)
-    offline_slow_seconds: float | None = Field(None, ge=0, le=600)
 
     # SSE: a ": ping" comment after this many idle seconds on any event stream.
     sse_heartbeat_seconds: float = Field(15.0, gt=0, le=300)
@@ -96,13 +95,6 @@ class Settings(BaseSettings):
         if self.model == "auto":
             return "gemini" if self.google_api_key else "offline"
         return self.model
-
-    @property
-    def slow_seconds(self) -> float:
-        """How long the offline model's `#slow` marker pauses: long enough for two pings."""
-        if self.offline_slow_seconds is not None:
-            return self.offline_slow_seconds
-        return round(self.sse_heartbeat_seconds * 2.5, 3)
 
     def database_url(self, driver: str = "asyncpg") -> URL:
         return URL.create(

@@ -1,14 +1,12 @@
-"""The offline model: tool choice from the prompt, paced streaming, markers."""
+"""The analyst's reasoning (analyst.py) and the offline model: tool choice from the prompt, paced streaming."""
 import time
 
 import pytest
 from google.adk.models.llm_request import LlmRequest
 from google.genai import types
 
-from stock_analyst.offline_llm import (
-    OfflineLlm, OfflineModelError, extract_dates, extract_symbols, parse_markers, plan_first_calls,
-    plan_follow_up, split_chunks,
-)
+from stock_analyst.analyst import extract_dates, extract_symbols, plan_first_calls, plan_follow_up, split_chunks
+from stock_analyst.offline_llm import OfflineLlm
 
 
 def user(text):
@@ -46,7 +44,6 @@ async def collect(llm, contents, stream=True):
     ("oil prices in 2008", ["WTI"]),
     ("msft RSI and SMA please", ["MSFT"]),
     ("I want A analysis", []),
-    ("GOOG #fail #slow=2", ["GOOG"]),
 ])
 def test_extract_symbols(text, expected):
     assert extract_symbols(text) == expected
@@ -76,12 +73,6 @@ def test_watchlist_follow_up():
     assert plan_follow_up("my watchlist", [("get_watchlist", lists)]) == [("compare_symbols", {"symbols": ["GOOG", "MSFT"]})]
     assert plan_follow_up("my watchlist", [("get_watchlist", {"items": []})]) == []
     assert plan_follow_up("x", [("compute_indicators", INDICATORS)]) == []
-
-
-def test_markers():
-    assert parse_markers("GOOG #fail") == {"fail": True, "slow": None}
-    assert parse_markers("GOOG #slow") == {"fail": False, "slow": -1.0}
-    assert parse_markers("GOOG #slow=2.5") == {"fail": False, "slow": 2.5}
 
 
 def test_split_chunks_rejoin_exactly():
@@ -125,24 +116,15 @@ async def test_unknown_symbol_is_explained():
     assert "no price data for TSLA" in text and "GOOG, MSFT" in text
 
 
-async def test_fail_marker_fails_mid_stream():
+async def test_what_once_were_test_markers_are_ordinary_text():
+    """A user who types `#fail` or `#slow` gets an answer like anyone else, at once."""
     llm = OfflineLlm(chunk_delay_ms=0, chunks=5)
-    contents = [user("GOOG #fail"), call("compute_indicators", {"symbol": "GOOG"}),
-                response("compute_indicators", INDICATORS)]
-    seen = []
-    with pytest.raises(OfflineModelError):
-        async for item in llm.generate_content_async(LlmRequest(contents=contents), stream=True):
-            seen.append(item)
-    assert len(seen) == 2 and all(s.partial for s in seen)
-
-
-async def test_slow_marker_pauses_before_the_answer():
-    llm = OfflineLlm(chunk_delay_ms=0, chunks=2)
-    contents = [user("GOOG #slow=0.3"), call("compute_indicators", {"symbol": "GOOG"}),
+    contents = [user("GOOG #fail #slow=30"), call("compute_indicators", {"symbol": "GOOG"}),
                 response("compute_indicators", INDICATORS)]
     started = time.monotonic()
     out = await collect(llm, contents)
-    assert out[0][0] - started >= 0.29
+    assert time.monotonic() - started < 1
+    assert out[-1][1].finish_reason == types.FinishReason.STOP and len(out) == 6
 
 
 async def test_non_streaming_gives_one_response():
