@@ -47,7 +47,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     log.info(
         "backend starting",
-        extra={"model": settings.model_mode, "heartbeat_s": settings.sse_heartbeat_seconds,
+        extra={"model": settings.model_mode, "model_name": settings.gemini_model if settings.model_mode == "gemini"
+               else "offline", "model_base_url": settings.gemini_base_url or "default",
+               "model_timeout_s": settings.gemini_timeout_seconds, "heartbeat_s": settings.sse_heartbeat_seconds,
                "chunk_delay_ms": settings.offline_chunk_delay_ms, "pid": os.getpid()},
     )
     await _warm_up()
@@ -91,8 +93,6 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app() -> FastAPI:
     settings = get_settings()
-    if settings.model_mode == "gemini" and settings.google_api_key:
-        os.environ.setdefault("GOOGLE_API_KEY", settings.google_api_key)
     # ADK would rewrite /users/... paths to a default app behind the guard's back.
     if os.environ.pop("ADK_DEFAULT_APP_NAME", None):
         log.warning("ADK_DEFAULT_APP_NAME is ignored: requests name the app stock_analyst")

@@ -47,6 +47,19 @@ AGENT_RUN_DURATION = Histogram(
     "agent_run_duration_seconds", "Agent run duration", buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120),
 )
 TOOL_CALLS = Counter("agent_tool_calls_total", "Agent tool calls by tool and outcome", ["tool", "outcome"])
+MODEL_FIRST_TOKEN = Histogram(
+    "model_time_to_first_token_seconds", "From a model call to its first response (a chunk or a function call)",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+)
+MODEL_CALL_DURATION = Histogram(
+    "model_call_duration_seconds", "Whole model calls, retries included, by outcome", ["outcome"],
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120),
+)
+MODEL_TOKENS = Counter("model_tokens_total", "Tokens the model reported in usageMetadata", ["kind"])
+MODEL_ERRORS = Counter("model_errors_total", "Model calls that ended in an error the user saw, by errorCode", ["code"])
+MODEL_HTTP_RESPONSES = Counter(
+    "model_http_responses_total", "HTTP responses from the model API, retried ones included, by status", ["status"],
+)
 
 
 def route_template(scope: dict[str, Any]) -> str:

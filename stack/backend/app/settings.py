@@ -5,7 +5,7 @@ import os
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL
 
@@ -57,7 +57,15 @@ class Settings(BaseSettings):
     # The model: Gemini when a key is set, otherwise the deterministic offline model.
     model: Literal["auto", "offline", "gemini"] = "auto"
     gemini_model: str = "gemini-2.5-flash"
+    gemini_base_url: str = Field("", description="the Gemini API's address; empty: Google's own endpoint")
     google_api_key: str = ""
+    # Why these values: API.md, "The model path".
+    gemini_timeout_seconds: float = Field(
+        30.0, gt=0, le=600, description="longest wait for the model's next bytes: connect, first token, each chunk")
+    gemini_retry_attempts: int = Field(
+        3, ge=1, le=10, description="tries of one model call, the first included (429, 5xx, 408, connect errors)")
+    gemini_retry_initial_seconds: float = Field(1.0, ge=0, le=60, description="pause before the first retry")
+    gemini_retry_max_seconds: float = Field(4.0, ge=0, le=60, description="longest pause between retries")
     offline_chunk_delay_ms: int = Field(150, ge=0, le=10_000)
     offline_chunks: int = Field(8, ge=1, le=200)
 
@@ -89,6 +97,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _gemini_needs_a_key(self) -> "Settings":
+        if self.model == "gemini" and not self.google_api_key:
+            raise ValueError("MODEL=gemini needs GOOGLE_API_KEY (or the google_api_key secret)")
+        return self
 
     @property
     def model_mode(self) -> Literal["offline", "gemini"]:

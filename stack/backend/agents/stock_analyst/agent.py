@@ -1,14 +1,14 @@
 """The stock-analysis agent: ADK app `stock_analyst`.
 
 Gemini when GOOGLE_API_KEY is set (or MODEL=gemini); otherwise (or MODEL=offline) the
-deterministic offline model. The tools and the analysis recorder are the same for both.
+deterministic offline model (model.py). The tools, the model watch (metrics, clear errors)
+and the analysis recorder are the same for both.
 """
 from google.adk.agents import LlmAgent
 from google.adk.apps import App
 
-from app.settings import get_settings
-
-from .offline_llm import OfflineLlm
+from .model import build_model
+from .model_watch import ModelWatch
 from .recorder import AnalysisRecorder
 from .tools import ALL_TOOLS
 
@@ -23,13 +23,6 @@ available through your tools, and nothing else.
   is not investment advice."""
 
 
-def build_model():
-    settings = get_settings()
-    if settings.model_mode == "gemini":
-        return settings.gemini_model
-    return OfflineLlm()
-
-
 root_agent = LlmAgent(
     name="stock_analyst",
     model=build_model(),
@@ -38,4 +31,4 @@ root_agent = LlmAgent(
     tools=ALL_TOOLS,
 )
 
-app = App(name="stock_analyst", root_agent=root_agent, plugins=[AnalysisRecorder()])
+app = App(name="stock_analyst", root_agent=root_agent, plugins=[ModelWatch(), AnalysisRecorder()])
