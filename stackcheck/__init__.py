@@ -16,6 +16,7 @@ _EXPORTS = {
     "remove_stack": (".compose", "remove"),
     "Faults": ".faults", "NotSteady": ".faults", "StackBroken": ".faults",
     "LoadRun": ".load", "run_locust": ".load",
+    "ModelMock": ".model",
     "StackSampler": ".resources",
     "SSEParser": ".sse",
     "Target": ".target",

@@ -35,6 +35,7 @@ class Target:
     base_url: str                        # through nginx, as a browser sees it
     project: str                         # compose project, for Docker control and evidence
     backend_url: str | None = None       # the backend without the proxy
+    model_mock_url: str | None = None    # the Gemini-API test server's admin API (the bundled stack only)
     db: DirectPostgres | ExecPostgres | None = None  # SQL checks: db.rows(query, params)
     redis: dict | None = None            # redis.Redis(**redis)
     docker_host: str | None = None       # None: the local engine, whose host PIDs we can signal
@@ -102,11 +103,12 @@ def local_target(stack: ComposeStack) -> Target:
         base_url=f"http://127.0.0.1:{stack.port('nginx')}",
         project=stack.project,
         backend_url=f"http://127.0.0.1:{stack.port('backend')}",
+        model_mock_url=f"http://127.0.0.1:{stack.port('gemini-mock')}",
         db=DirectPostgres({"host": "127.0.0.1", "port": stack.port("postgres"),
                            "dbname": env.get("POSTGRES_DB", "stocks"), "user": env.get("POSTGRES_USER", "stocks"),
                            "password": env["POSTGRES_PASSWORD"]}),
         redis={"host": "127.0.0.1", "port": stack.port("redis"), "password": env["REDIS_PASSWORD"]},
-        secrets=tuple(v for k, v in env.items() if k.endswith("PASSWORD")),
+        secrets=tuple(v for k, v in env.items() if k.endswith(("PASSWORD", "API_KEY"))),
     )
 
 

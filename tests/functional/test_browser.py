@@ -1,5 +1,6 @@
 """The app in a real browser: what a user sees, through nginx, with live agent messages."""
 
+import json
 import re
 import time
 import uuid
@@ -10,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from stackcheck import Account
 from stackcheck.accounts import SESSION_COOKIE, client
+from stackcheck.model import ModelMock
 
 
 def sign_in_page_for(path: str) -> re.Pattern:
@@ -94,11 +96,22 @@ def test_an_analysis_shows_timeline_items_live_and_the_answer_once(page, pacing)
                   attachment_type=allure.attachment_type.PNG)
 
 
-def test_an_error_in_the_stream_is_shown_as_an_error(page):
-    fill_analysis(page, "GOOG", "#fail")
+def test_a_model_failure_is_shown_as_one_clear_error(page, target):
+    """The model API answers 503 for the page's own session: the user sees the backend's
+    message for people, once, and the run ends as an error."""
+    model = ModelMock(target.require("model_mock_url"))
+
+    def fail_this_session(route):
+        model.use(json.loads(route.request.post_data)["session_id"], "unavailable")
+        route.continue_()
+
+    page.route("**/run_sse", fail_this_session)
+    fill_analysis(page, "GOOG", "How is the trend?")
     page.get_by_test_id("run-button").click()
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "error", timeout=30_000)
-    expect(page.locator('[data-testid="timeline-item"][data-kind="error"]')).to_have_count(1)
+    error = page.locator('[data-testid="timeline-item"][data-kind="error"]')
+    expect(error).to_have_count(1)
+    expect(error).to_contain_text("The AI model is unavailable right now")
 
 
 def test_watchlists_can_be_managed_in_the_ui(page):

@@ -11,6 +11,7 @@ import allure
 import pytest
 
 from stackcheck import AgentClient, Run
+from stackcheck.model import ModelMock
 
 
 @pytest.fixture(scope="module")
@@ -107,15 +108,21 @@ def test_delivery_is_incremental_not_one_burst(goog, pacing):
 
 
 @pytest.mark.slow
-def test_heartbeats_keep_a_slow_run_alive_past_the_proxy_read_timeout(agent, pacing):
-    if not pacing["slow_pause"] > pacing["proxy_read_timeout"] > pacing["heartbeat"]:
-        pytest.skip(f"needs a proxy read timeout shorter than the model's #slow pause, as the test "
+def test_heartbeats_keep_a_slow_run_alive_past_the_proxy_read_timeout(agent, target, pacing):
+    """The model takes longer to start answering than nginx waits for bytes: only the
+    backend's `: ping` comments keep the stream open."""
+    model = ModelMock(target.require("model_mock_url"))
+    pause = pacing["proxy_read_timeout"] + 2
+    if not pacing["heartbeat"] < pacing["proxy_read_timeout"] < pause < pacing["model_timeout"]:
+        pytest.skip(f"needs heartbeat < proxy read timeout < a pause < the model timeout, as the test "
                     f"override sets; this target runs {pacing}")
-    run = agent.run("Analyze MSFT #slow")
+    session = agent.create_session()
+    model.use(session, "slow_first_token", seconds=pause)
+    run = agent.run("Analyze MSFT", session_id=session)
     attach(run, "slow run")
     rec = run.recording
     assert rec.transport_error is None, f"the proxy cut the slow run: {rec.summary()}"
-    assert len(rec.heartbeats) >= pacing["slow_pause"] // pacing["heartbeat"] - 1, rec.summary()
+    assert len(rec.heartbeats) >= pause // pacing["heartbeat"] - 1, rec.summary()
     assert max(rec.gaps) > pacing["proxy_read_timeout"], "the run was not slow enough to prove anything"
     assert run.timeline.problems == [] and not run.timeline.errors, rec.summary()
     assert run.timeline.texts and run.timeline.texts[0].text
@@ -137,13 +144,6 @@ def test_an_unknown_symbol_is_answered_not_crashed(agent):
     responses = [i.payload for i in run.timeline.of("tool_response")]
     assert any(isinstance(r, dict) and r.get("error") for r in responses), responses
     assert "ZZZZQ" in run.timeline.texts[0].text
-
-
-def test_an_error_inside_the_stream_reaches_the_client_as_an_error(agent):
-    run = agent.run("Analyze GOOG #fail")
-    attach(run)
-    assert run.recording.status == 200
-    assert run.timeline.errors, f"the failure was silent: {run.recording.summary()}"
 
 
 def test_concurrent_runs_do_not_mix(target, accounts):

@@ -7,6 +7,8 @@ import time
 import pytest
 
 from stackcheck import AgentClient, service_names, slo
+from stackcheck.faults import PROBES
+from stackcheck.model import ModelMock
 
 
 def assert_recovered(run, service: str) -> None:
@@ -14,7 +16,7 @@ def assert_recovered(run, service: str) -> None:
     assert run.restarts >= 1, f"Docker did not restart {service} after a crash: {run.why}"
     assert run.time_to_healthy is not None and run.time_to_healthy < budget["healthy_s"], (
         f"{service} healthy after {run.time_to_healthy} s, budget {budget['healthy_s']} s: {run.why}")
-    if service != "backup":  # the sidecar serves nothing over HTTP
+    if service in PROBES:  # the backup sidecar and the model API serve nothing through nginx
         assert run.time_to_serving is not None and run.time_to_serving < budget["serving_s"], (
             f"{service} serving through nginx after {run.time_to_serving} s, budget {budget['serving_s']} s: {run.why}")
 
@@ -35,11 +37,14 @@ def test_a_crash_of_the_app_under_init_through_docker_exec_is_restarted_too(faul
 
 def test_a_backend_crash_mid_stream_fails_the_run_cleanly_and_the_next_run_works(faults, target, accounts):
     outcome, account = {}, accounts.new("crash")
+    model = ModelMock(target.require("model_mock_url"))
 
     def stream():
         with AgentClient(target.base_url, account, timeout=30) as agent:
-            # A run that pauses for 20 s before its answer: the crash lands mid-stream.
-            outcome["run"] = agent.run("How is WTI doing? #slow=20")
+            # An answer whose chunks come 3 s apart (about 24 s in all): the crash lands mid-stream.
+            session = agent.create_session()
+            model.use(session, "slow_chunks", seconds=3)
+            outcome["run"] = agent.run("How is WTI doing?", session_id=session)
 
     reader = threading.Thread(target=stream, daemon=True)
     reader.start()

@@ -1,0 +1,144 @@
+"""The production model path: ADK's Gemini client, through google-genai, against a
+Gemini-API-compatible server (stack/gemini-mock/), with each way the model API fails.
+
+Each test picks its scenario for its own ADK session, so faults never leak into other runs.
+Every run goes through nginx, as a browser's does.
+"""
+
+import re
+
+import allure
+import pytest
+
+from stackcheck import AgentClient, Run, slo
+from stackcheck.model import FAILURES, ModelMock, backend_metrics
+
+TOOLS = {"get_price_history", "compute_indicators", "compare_symbols", "get_watchlist", "list_symbols"}
+# What a message for people never shows: exception names, tracebacks, markup, addresses.
+NOT_FOR_PEOPLE = re.compile(r"\b\w+(Error|Exception|Timeout)\b|Traceback|<html|https?://|\{", re.I)
+
+
+@pytest.fixture(scope="module")
+def model(target) -> ModelMock:
+    return ModelMock(target.require("model_mock_url"))
+
+
+@pytest.fixture(scope="module")
+def agent(target, accounts):
+    with AgentClient(target.base_url, accounts.new("model")) as client:
+        yield client
+
+
+def run_with(agent: AgentClient, model: ModelMock, scenario: str, question: str = "How is GOOG doing?",
+             **params) -> Run:
+    session = agent.create_session()
+    model.use(session, scenario, **params)
+    run = agent.run(question, session_id=session)
+    allure.attach(run.recording.transcript(), name=f"{scenario} run", attachment_type=allure.attachment_type.TEXT)
+    return run
+
+
+def stored_analysis(agent: AgentClient, session_id: str) -> dict:
+    items = agent.http.get("/api/v1/analyses", params={"limit": 100}).json()["items"]
+    mine = [a for a in items if a["session_id"] == session_id]
+    assert mine, f"no analysis stored for session {session_id}"
+    return mine[0]
+
+
+def test_a_run_on_the_gemini_path_streams_tools_then_the_answer(agent, target):
+    assert target.env("backend").get("MODEL") == "gemini", "the bundled stack must run the Gemini path"
+    run = agent.run("How is GOOG doing?")
+    assert run.timeline.problems == [] and not run.timeline.errors, run.recording.transcript()
+    assert run.timeline.kinds == ["tool_call", "tool_response", "text"], run.timeline.kinds
+    assert run.timeline.texts[0].chunks >= 3 and "GOOG" in run.timeline.texts[0].text
+    assert stored_analysis(agent, run.session_id)["model"].startswith("gemini-")
+
+
+@pytest.mark.parametrize("scenario, code", FAILURES.items())
+def test_a_model_failure_reaches_the_user_as_one_clear_error_in_time(agent, model, scenario, code):
+    bound = slo.section("model")["error_within_s"]
+    run = run_with(agent, model, scenario)
+    rec = run.recording
+    assert rec.status == 200 and rec.headers["content-type"].startswith("text/event-stream"), rec.summary()
+    assert rec.transport_error is None and not rec.unterminated, f"the stream broke instead of closing: {rec.summary()}"
+    errors = run.timeline.errors
+    assert [e.payload.get("errorCode") for e in errors] == [code], \
+        f"{scenario}: expected one error {code}, got {[e.text for e in errors]}:\n{rec.transcript()[-2000:]}"
+    message = errors[0].payload.get("errorMessage", "")
+    assert message and not NOT_FOR_PEOPLE.search(message), f"not a message for people: {message!r}"
+    assert not any(e.get("finishReason") == "STOP" and not e.get("partial") for e in rec.events), \
+        "a failed run must not end with a final answer"
+    time_to_error = errors[0].at
+    allure.dynamic.parameter("time to error", f"{time_to_error:.2f} s")
+    print(f"time to error, {scenario}: {time_to_error:.2f} s")
+    assert time_to_error < bound, f"{scenario}: the error reached the user after {time_to_error:.1f} s (slo.yaml: {bound} s)"
+
+    analysis = stored_analysis(agent, run.session_id)
+    assert analysis["status"] == "error" and analysis["error"].startswith(code), analysis
+
+    model.use(run.session_id, "normal")
+    again = agent.run("How is MSFT doing?", session_id=run.session_id)
+    assert not again.timeline.errors and again.timeline.texts, f"the next run failed:\n{again.recording.transcript()}"
+    assert "MSFT" in again.timeline.texts[-1].text
+
+
+def test_a_rate_limit_that_a_retry_absorbs_is_invisible_to_the_user_and_counted(agent, model, target):
+    before = backend_metrics(target.require("backend_url"))
+    run = run_with(agent, model, "rate_limited_then_ok", failures=1)
+    after = backend_metrics(target.backend_url)
+    assert run.timeline.problems == [] and not run.timeline.errors, run.recording.transcript()
+    assert "GOOG" in run.timeline.texts[0].text
+
+    def grew(name: str) -> float:
+        return after.get(name, 0) - before.get(name, 0)
+
+    assert grew('model_http_responses_total{status="429"}') >= 1, "the retried 429 is not in the metrics"
+    assert grew('model_errors_total{code="MODEL_RATE_LIMITED"}') == 0, "a retried 429 counted as a user-visible error"
+    calls = [r.path for r in model.requests(run.session_id)]
+    assert len(calls) == 3, f"expected the first call twice (429, then its retry) and the answer: {calls}"
+
+
+def test_the_model_api_receives_the_tools_the_instruction_the_results_and_the_key(agent, model, target):
+    run = agent.run("How is GOOG doing?")
+    requests = model.requests(run.session_id)
+    assert len(requests) == 2, [r.path for r in requests]
+    first, second = requests
+    for request in requests:
+        assert request.stream and request.path.endswith(":streamGenerateContent"), request.path
+        assert request.headers.get("x-goog-api-key") == target.env("backend")["GOOGLE_API_KEY"], \
+            "the key header is missing or wrong"
+        assert request.headers.get("x-stock-analyst-session") == run.session_id
+
+    tools = first.tools
+    assert set(tools) == TOOLS, sorted(tools)
+    indicators = tools["compute_indicators"]["parameters"]
+    assert indicators["properties"]["symbol"]["type"] == "STRING" and indicators["required"] == ["symbol"], indicators
+    compare = tools["compare_symbols"]["parameters"]["properties"]["symbols"]
+    assert compare["type"] == "ARRAY" and compare["items"]["type"] == "STRING", compare
+    assert not tools["get_watchlist"].get("parameters", {}).get("properties"), "the watchlist tool takes no user"
+    assert first.system_instruction.startswith("You are a stock analyst"), first.system_instruction[:200]
+
+    sent_back = second.function_responses
+    shown = run.timeline.of("tool_response")
+    assert [(r["name"], r["response"]) for r in sent_back] == [(i.name, i.payload) for i in shown], \
+        "the function responses sent to the model differ from those the user saw"
+
+
+def test_model_calls_are_measured(agent, target):
+    before = backend_metrics(target.require("backend_url"))
+    agent.run("Compare GOOG and MSFT")
+    after = backend_metrics(target.backend_url)
+
+    def grew(name: str) -> float:
+        return after.get(name, 0) - before.get(name, 0)
+
+    assert grew("model_time_to_first_token_seconds_count") == 2, "two model calls, two first tokens"
+    assert grew('model_call_duration_seconds_count{outcome="ok"}') == 2
+    assert grew('model_tokens_total{kind="prompt"}') > 0 and grew('model_tokens_total{kind="answer"}') > 0
+
+
+def test_the_model_api_key_is_in_no_log(target):
+    key = target.env("backend")["GOOGLE_API_KEY"]
+    logs = {s.service: s.logs for s in target.evidence().services}
+    leaked = [service for service, text in logs.items() if key in text]
+    assert not leaked, f"the model API key is in the logs of {leaked}"
