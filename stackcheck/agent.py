@@ -45,6 +45,13 @@ class AgentClient:
         response.raise_for_status()
         return response.json()["id"]
 
+    def analysis(self, session_id: str) -> dict:
+        """The stored analysis of the latest run in this session (the History's record)."""
+        items = self.http.get("/api/v1/analyses", params={"limit": 200}).json()["items"]
+        mine = [a for a in items if a["session_id"] == session_id]
+        assert mine, f"no analysis stored for session {session_id}"
+        return mine[0]
+
     def run(self, message: str, session_id: str | None = None, streaming: bool = True) -> Run:
         session_id = session_id or self.create_session()
         body = {"app_name": APP, "user_id": self.user, "session_id": session_id,

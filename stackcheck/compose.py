@@ -152,9 +152,11 @@ def compose_model(*files: str, profiles: tuple[str, ...] = ()) -> dict:
 
 
 @cache
-def service_names() -> tuple[str, ...]:
-    """Every service of the stack the suite tests (the prod profile included)."""
-    return tuple(sorted(compose_model(*TEST_FILES, profiles=PROFILES)["services"]))
+def service_names(kind: str = "local") -> tuple[str, ...]:
+    """Every service a target of this kind runs (the prod profile included): the bundled
+    stack has the test override's own services too (the model API); a deployed host not."""
+    files = TEST_FILES if kind == "local" else tuple(f for f in TEST_FILES if f != "compose.test.yml")
+    return tuple(sorted(compose_model(*files, profiles=PROFILES)["services"]))
 
 
 @dataclass

@@ -38,20 +38,13 @@ def run_with(agent: AgentClient, model: ModelMock, scenario: str, question: str 
     return run
 
 
-def stored_analysis(agent: AgentClient, session_id: str) -> dict:
-    items = agent.http.get("/api/v1/analyses", params={"limit": 100}).json()["items"]
-    mine = [a for a in items if a["session_id"] == session_id]
-    assert mine, f"no analysis stored for session {session_id}"
-    return mine[0]
-
-
-def test_a_run_on_the_gemini_path_streams_tools_then_the_answer(agent, target):
+def test_a_run_on_the_gemini_path_streams_tools_then_the_answer(agent, model, target):
     assert target.env("backend").get("MODEL") == "gemini", "the bundled stack must run the Gemini path"
     run = agent.run("How is GOOG doing?")
     assert run.timeline.problems == [] and not run.timeline.errors, run.recording.transcript()
     assert run.timeline.kinds == ["tool_call", "tool_response", "text"], run.timeline.kinds
     assert run.timeline.texts[0].chunks >= 3 and "GOOG" in run.timeline.texts[0].text
-    assert stored_analysis(agent, run.session_id)["model"].startswith("gemini-")
+    assert agent.analysis(run.session_id)["model"].startswith("gemini-")
 
 
 @pytest.mark.parametrize("scenario, code", FAILURES.items())
@@ -73,7 +66,7 @@ def test_a_model_failure_reaches_the_user_as_one_clear_error_in_time(agent, mode
     print(f"time to error, {scenario}: {time_to_error:.2f} s")
     assert time_to_error < bound, f"{scenario}: the error reached the user after {time_to_error:.1f} s (slo.yaml: {bound} s)"
 
-    analysis = stored_analysis(agent, run.session_id)
+    analysis = agent.analysis(run.session_id)
     assert analysis["status"] == "error" and analysis["error"].startswith(code), analysis
 
     model.use(run.session_id, "normal")

@@ -10,7 +10,7 @@ from stackcheck import service_names
 def test_the_target_reaches_every_service_after_each_was_stopped_and_started(faults, target):
     # `docker stop` + `docker start` gives a container a new port mapping: exactly when
     # ports picked by Docker would move.
-    for service in service_names():
+    for service in service_names(target.kind):
         with faults.stop(service):
             pass
     nginx = httpx.get(target.base_url + "/api/v1/health/ready", timeout=10)
@@ -19,5 +19,7 @@ def test_the_target_reaches_every_service_after_each_was_stopped_and_started(fau
         assert httpx.get(target.backend_url + "/api/v1/health/live", timeout=10).status_code == 200
     if target.db:
         assert target.db.rows("SELECT 1 AS one") == [(1,)]
+    if target.model_mock_url:
+        assert httpx.get(target.model_mock_url + "/healthz", timeout=10).status_code == 200
     if target.redis:
         assert redis.Redis(**target.redis, socket_timeout=5).ping()
