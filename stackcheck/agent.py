@@ -52,12 +52,15 @@ class AgentClient:
         assert mine, f"no analysis stored for session {session_id}"
         return mine[0]
 
-    def run(self, message: str, session_id: str | None = None, streaming: bool = True) -> Run:
+    def run(self, message: str, session_id: str | None = None, streaming: bool = True,
+            deadline: float | None = None) -> Run:
+        """One run, read to its end; StreamNeverEnded after `deadline` seconds (slo.yaml's
+        agent.run_deadline_s unless given)."""
         session_id = session_id or self.create_session()
         body = {"app_name": APP, "user_id": self.user, "session_id": session_id,
                 "new_message": {"role": "user", "parts": [{"text": message}]}, "streaming": streaming}
         rec = record(self.http, "POST", "/run_sse", json=body, headers={"Accept": "text/event-stream"},
-                     deadline=slo.section("agent")["run_deadline_s"])
+                     deadline=deadline or slo.section("agent")["run_deadline_s"])
         if rec.never_ended:
             raise StreamNeverEnded(f"{rec.never_ended}\n{rec.transcript()[-3000:]}")
         return Run(self.user, session_id, message, rec, build_timeline(rec.frames))

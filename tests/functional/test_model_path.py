@@ -11,6 +11,7 @@ import allure
 import pytest
 
 from stackcheck import AgentClient, Run, slo
+from stackcheck.agent import StreamNeverEnded
 from stackcheck.model import FAILURES, ModelMock, backend_metrics
 
 TOOLS = {"get_price_history", "compute_indicators", "compare_symbols", "get_watchlist", "list_symbols"}
@@ -30,10 +31,10 @@ def agent(target, accounts):
 
 
 def run_with(agent: AgentClient, model: ModelMock, scenario: str, question: str = "How is GOOG doing?",
-             **params) -> Run:
+             deadline: float | None = None, **params) -> Run:
     session = agent.create_session()
     model.use(session, scenario, **params)
-    run = agent.run(question, session_id=session)
+    run = agent.run(question, session_id=session, deadline=deadline)
     allure.attach(run.recording.transcript(), name=f"{scenario} run", attachment_type=allure.attachment_type.TEXT)
     return run
 
@@ -50,7 +51,11 @@ def test_a_run_on_the_gemini_path_streams_tools_then_the_answer(agent, model, ta
 @pytest.mark.parametrize("scenario, code", FAILURES.items())
 def test_a_model_failure_reaches_the_user_as_one_clear_error_in_time(agent, model, scenario, code):
     bound = slo.section("model")["error_within_s"]
-    run = run_with(agent, model, scenario)
+    try:
+        run = run_with(agent, model, scenario, deadline=bound)
+    except StreamNeverEnded as still_open:
+        pytest.fail(f"{scenario}: the user saw no error within {bound} s (slo.yaml), the stream stayed open: "
+                    f"a model call without a timeout hangs like this\n{still_open}")
     rec = run.recording
     assert rec.status == 200 and rec.headers["content-type"].startswith("text/event-stream"), rec.summary()
     assert rec.transport_error is None and not rec.unterminated, f"the stream broke instead of closing: {rec.summary()}"
