@@ -7,7 +7,7 @@ import uuid
 
 import allure
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from stackcheck import Account
 from stackcheck.accounts import SESSION_COOKIE, client
@@ -37,6 +37,8 @@ def sign_in(page: Page, account: Account) -> None:
     page.get_by_label("Password").fill(account.password)
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_test_id("current-user")).to_have_attribute("data-username", account.username)
+    # The header names the user before the sign-in page hands over to the next one.
+    expect(page).not_to_have_url(re.compile(r"/signin"))
 
 
 @pytest.fixture
@@ -112,6 +114,139 @@ def test_a_model_failure_is_shown_as_one_clear_error(page, target):
     error = page.locator('[data-testid="timeline-item"][data-kind="error"]')
     expect(error).to_have_count(1)
     expect(error).to_contain_text("The AI model is unavailable right now")
+
+
+def run_analysis(page: Page, symbols: str, question: str) -> None:
+    fill_analysis(page, symbols, question)
+    page.get_by_test_id("run-button").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "done", timeout=30_000)
+
+
+def tool_result(page: Page) -> Locator:
+    result = page.locator('[data-testid="timeline-item"][data-kind="tool-result"]')
+    expect(result).to_have_count(1)
+    return result
+
+
+def shown_values(result: Locator, field: str) -> list[str]:
+    """What a tool result shows for one field: its row's value, or its column's cells."""
+    return result.locator(f'tr[data-field="{field}"] > td, td[data-field="{field}"]').all_inner_texts()
+
+
+def unique_question(question: str) -> tuple[str, str]:
+    """The question with a mark of this test, to find its run in History (lower case: no ticker)."""
+    mark = f"run {uuid.uuid4().hex[:8]}"
+    return f"{question} ({mark})", mark
+
+
+SNAKE_CASE = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
+PERCENT = re.compile(r"\d+\.\d%")
+SIGNED_PERCENT = re.compile(r"[+-]\d+\.\d%")
+
+
+@pytest.mark.parametrize("symbols, question, tool, labels", [
+    ("MSFT", "How is it doing?", "compute_indicators",
+     {"Last close", "Return", "Volatility (annualized)", "Max drawdown", "200-day average", "RSI (14 days)"}),
+    ("GOOG MSFT", "Compare them", "compare_symbols", {"Symbol", "Return", "Volatility (annualized)", "Max drawdown"}),
+    ("GOOG", "Show the price history", "get_price_history", {"First close", "Last close", "High", "Low", "Return"}),
+])
+def test_tool_results_show_labels_and_units_not_field_names(page, symbols, question, tool, labels):
+    run_analysis(page, symbols, question)
+    result = tool_result(page)
+    expect(result.get_by_test_id("tool-name")).to_have_text(tool)
+    shown = "\n".join(result.locator("table").all_inner_texts())
+    assert not SNAKE_CASE.search(shown), f"raw field names in the {tool} result:\n{shown}"
+    headers = set(result.locator("th").all_inner_texts())
+    assert labels <= headers, f"missing labels {labels - headers}; shown: {headers}"
+    returns = shown_values(result, "return_pct")
+    assert returns and all(SIGNED_PERCENT.fullmatch(r) for r in returns), f"returns shown as {returns}"
+
+
+@pytest.mark.parametrize("symbols, question", [("MSFT", "How volatile is it?"), ("GOOG MSFT", "Compare them")])
+def test_volatility_is_the_percentage_the_answer_gives(page, symbols, question):
+    run_analysis(page, symbols, question)
+    answer = page.get_by_test_id("final-text").inner_text()
+    volatilities = shown_values(tool_result(page), "volatility")
+    assert len(volatilities) == len(symbols.split()), f"volatility shown for each symbol: {volatilities}"
+    for volatility in volatilities:
+        assert PERCENT.fullmatch(volatility), f"volatility shown as {volatility!r}, not as a percentage"
+        assert volatility in answer, f"the result shows {volatility}, the answer says:\n{answer}"
+
+
+@pytest.mark.parametrize("symbols, unknown", [("GOOG MSFT", None), ("GOOG TSLA", "TSLA")])
+def test_a_result_shows_no_empty_rows(page, symbols, unknown):
+    run_analysis(page, symbols, "Compare them")
+    result = tool_result(page)
+    labels = [label.strip() for label in result.locator("th").all_inner_texts()]
+    values = [value.strip() for value in result.locator("td").all_inner_texts()]
+    assert all(labels) and all(values), f"empty cells: labels {labels}, values {values}"
+    assert "unknown" not in labels, labels
+    if unknown:
+        assert shown_values(result, "unknown") == [unknown]
+    else:
+        expect(result.locator('[data-field="unknown"]')).to_have_count(0)
+
+
+@pytest.mark.parametrize("symbols, question, said", [
+    ("MSFT", "How is the trend?", "Trend over the last 50 trading days: {trend}."),
+    ("GOOG MSFT", "Compare them", "{trend} over the last 50 trading days."),
+])
+def test_the_trend_says_which_days_it_covers(page, symbols, question, said):
+    """A year's return and the recent trend can point different ways: both say what they cover."""
+    run_analysis(page, symbols, question)
+    result = tool_result(page)
+    expect(result.locator('th[data-field="trend"], tr[data-field="trend"] > th')) \
+        .to_have_text("Trend (last 50 trading days)")
+    answer = page.get_by_test_id("final-text").inner_text()
+    for trend in shown_values(result, "trend"):
+        assert said.format(trend=trend) in answer, answer
+
+
+def test_history_keeps_the_answers_bullet_list(page):
+    question, mark = unique_question("Compare them")
+    run_analysis(page, "GOOG MSFT", question)
+    live = page.get_by_test_id("final-text")
+    bullets = live.locator("li").all_inner_texts()
+    assert [b.split(":")[0] for b in bullets] == ["GOOG", "MSFT"], bullets
+    live_text = live.inner_text()
+
+    page.goto("/history")
+    item = page.get_by_test_id("history-item").filter(has_text=mark)
+    expect(item).to_have_count(1)
+    kept = item.get_by_test_id("history-answer")
+    expect(kept.locator("li")).to_have_text(bullets)
+    assert kept.inner_text() == live_text
+
+
+def test_history_shows_the_duration_the_analysis_page_showed(page):
+    question, mark = unique_question("How is it doing?")
+    run_analysis(page, "GOOG", question)
+    duration = page.get_by_test_id("run-duration")
+    expect(duration).to_have_text(re.compile(r"^\d+(\.\d)? m?s$"))
+    shown = duration.inner_text()
+
+    page.goto("/history")
+    item = page.get_by_test_id("history-item").filter(has_text=mark)
+    expect(item.get_by_test_id("history-duration")).to_have_text(shown)
+
+
+def test_the_symbols_with_data_are_offered_next_to_the_input(page, target):
+    available = [s["symbol"] for s in page.request.get(f"{target.base_url}/api/v1/stocks").json()["items"]]
+    offered = page.get_by_test_id("symbol-suggestion")
+    expect(offered).to_have_count(len(available))
+    assert [offered.nth(i).get_attribute("data-symbol") for i in range(len(available))] == available
+
+    def chip(symbol: str) -> Locator:
+        return page.locator(f'[data-testid="symbol-suggestion"][data-symbol="{symbol}"]')
+
+    first, second = available[:2]
+    chip(first).click()
+    chip(second).click()
+    expect(page.get_by_test_id("symbols-input")).to_have_value(f"{first}, {second}")
+    expect(chip(first)).to_have_attribute("aria-pressed", "true")
+    chip(first).click()
+    expect(page.get_by_test_id("symbols-input")).to_have_value(second)
+    expect(chip(first)).to_have_attribute("aria-pressed", "false")
 
 
 def test_watchlists_can_be_managed_in_the_ui(page):

@@ -5,6 +5,7 @@ import math
 from collections.abc import Sequence
 
 TRADING_DAYS = 252
+TREND_DAYS = 50  # closes that `trend` looks at
 
 
 def sma(values: Sequence[float], n: int) -> float | None:
@@ -88,9 +89,10 @@ def slope_pct_per_day(values: Sequence[float]) -> float | None:
     return sxy / sxx / mean_y * 100
 
 
-def trend(values: Sequence[float], window: int = 50, threshold: float = 0.05) -> str:
+def trend(values: Sequence[float], window: int = TREND_DAYS, threshold: float = 0.05) -> str:
     """uptrend / downtrend / sideways, from the regression slope of the last `window`
-    closes and where the last close sits against their average."""
+    closes and where the last close sits against their average: the recent direction, which
+    can differ from the return over a longer range."""
     recent = list(values[-window:])
     slope = slope_pct_per_day(recent)
     if slope is None:

@@ -6,40 +6,21 @@
 // browser to sign in (apiFetch).
 
 import { useEffect, useReducer, useRef, useState } from "react";
+import { RunStatus } from "../components/RunStatus";
+import { SymbolSuggestions } from "../components/SymbolSuggestions";
 import { Timeline } from "../components/Timeline";
 import { useSession } from "../components/SessionProvider";
 import { apiFetch, errorText, formatErrors, readErrorBody } from "../lib/api";
 import { readSse } from "../lib/sse";
-import { composeMessage, initialRunState, parseSymbols, runReducer, type RunState } from "../lib/timeline";
+import {
+  composeMessage,
+  initialRunState,
+  parseSymbols,
+  runReducer,
+  toggleSymbol,
+} from "../lib/timeline";
 
 const APP_NAME = "stock_analyst";
-
-function statusText(run: RunState, now: number): string {
-  const end = run.finishedAt ?? now;
-  const seconds = run.startedAt ? ((end - run.startedAt) / 1000).toFixed(1) : "0.0";
-  const events = `${run.eventCount} event${run.eventCount === 1 ? "" : "s"}`;
-  switch (run.status) {
-    case "idle":
-      return "Ready";
-    case "running": {
-      const phase =
-        run.phase === "session"
-          ? "Creating session…"
-          : run.phase === "connecting"
-            ? "Connecting…"
-            : run.eventCount === 0
-              ? "Waiting for the first event…"
-              : "Streaming…";
-      return `${phase} ${seconds} s · ${events}`;
-    }
-    case "done":
-      return `Done in ${seconds} s · ${events}`;
-    case "error":
-      return `Failed after ${seconds} s · ${events}`;
-    case "cancelled":
-      return `Cancelled after ${seconds} s · ${events}`;
-  }
-}
 
 export default function AnalysisPage() {
   const { username } = useSession();
@@ -47,16 +28,8 @@ export default function AnalysisPage() {
   const [question, setQuestion] = useState("");
   const [formError, setFormError] = useState<string | null>(null);
   const [run, dispatch] = useReducer(runReducer, initialRunState);
-  const [now, setNow] = useState(() => Date.now());
   const controllerRef = useRef<AbortController | null>(null);
   const running = run.status === "running";
-
-  // Ticks the elapsed-time display while a run is active.
-  useEffect(() => {
-    if (!running) return;
-    const timer = setInterval(() => setNow(Date.now()), 100);
-    return () => clearInterval(timer);
-  }, [running]);
 
   // Leaving the page stops the download.
   useEffect(() => () => controllerRef.current?.abort(), []);
@@ -64,7 +37,7 @@ export default function AnalysisPage() {
   // A failed request before the stream: say what failed and why, as an error item.
   async function reportHttpError(res: Response, what: string) {
     const errors = formatErrors(res.status, await readErrorBody(res));
-    dispatch({ type: "http-error", status: res.status, message: `${what}: ${errors.join("; ")}`, at: Date.now() });
+    dispatch({ type: "http-error", status: res.status, message: `${what}: ${errors.join("; ")}` });
   }
 
   async function start(e: React.FormEvent) {
@@ -84,7 +57,6 @@ export default function AnalysisPage() {
     const { signal } = controller;
     const text = composeMessage(symbols, question);
     dispatch({ type: "start", at: Date.now() });
-    setNow(Date.now());
 
     try {
       const sessionRes = await apiFetch(`/apps/${APP_NAME}/users/${encodeURIComponent(user)}/sessions`, {
@@ -122,10 +94,10 @@ export default function AnalysisPage() {
         // Comments (": ping") only keep the connection alive.
         if (message.type === "event") dispatch({ type: "frame", data: message.data });
       }
-      dispatch({ type: "stream-end", at: Date.now() });
+      dispatch({ type: "stream-end" });
     } catch (err) {
-      if (signal.aborted) dispatch({ type: "cancel", at: Date.now() });
-      else dispatch({ type: "network-error", message: errorText(err), at: Date.now() });
+      if (signal.aborted) dispatch({ type: "cancel" });
+      else dispatch({ type: "network-error", message: errorText(err) });
     } finally {
       if (controllerRef.current === controller) controllerRef.current = null;
     }
@@ -133,7 +105,7 @@ export default function AnalysisPage() {
 
   function cancel() {
     // The reducer marks the run cancelled right away; the aborted fetch then rejects.
-    dispatch({ type: "cancel", at: Date.now() });
+    dispatch({ type: "cancel" });
     controllerRef.current?.abort();
   }
 
@@ -170,6 +142,10 @@ export default function AnalysisPage() {
             Cancel
           </button>
         </div>
+        <SymbolSuggestions
+          chosen={parseSymbols(symbolsInput)}
+          onToggle={(symbol) => setSymbolsInput((input) => toggleSymbol(input, symbol))}
+        />
         {formError ? (
           <p className="form-error" data-testid="form-error" role="alert">
             {formError}
@@ -177,17 +153,7 @@ export default function AnalysisPage() {
         ) : null}
       </form>
 
-      <p
-        className={`run-status status-${run.status}`}
-        data-testid="run-status"
-        data-status={run.status}
-        data-event-count={run.eventCount}
-        role="status"
-      >
-        {running ? <span className="spinner" aria-hidden="true" /> : null}
-        {statusText(run, now)}
-        {run.sessionId ? <span className="muted small"> · session {run.sessionId}</span> : null}
-      </p>
+      <RunStatus run={run} />
 
       {run.status === "idle" ? <p className="muted">Enter symbols and a question, then press Start.</p> : null}
       <Timeline items={run.items} />

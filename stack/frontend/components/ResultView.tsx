@@ -1,21 +1,17 @@
-// Renders a tool's response object: prices as a sparkline, `items` as a table,
-// anything else as key/value rows.
+// Renders a tool's response: prices as a sparkline, `items` as a table, and every other field
+// as a labelled row with its unit (lib/fields.ts).
 
+import { fieldLabel, fieldRows, formatField } from "../lib/fields";
 import { Sparkline, pricePoints } from "./Sparkline";
+
+// Fields shown apart from the rows: as the sparkline, the table, and the item's warning.
+const SHOWN_APART = ["prices", "items", "error"];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-export function formatValue(value: unknown): string {
-  if (value === null || value === undefined) return "—";
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(4)));
-  if (typeof value === "string") return value;
-  if (Array.isArray(value) && value.every((v) => typeof v !== "object" || v === null)) return value.join(", ");
-  return JSON.stringify(value);
-}
-
-export function ItemsTable({ rows }: { rows: unknown[] }) {
+function ItemsTable({ rows }: { rows: unknown[] }) {
   const objects = rows.filter(isObject);
   if (objects.length === 0) return <p className="muted">No items.</p>;
   // Columns in first-seen order across all rows.
@@ -27,7 +23,9 @@ export function ItemsTable({ rows }: { rows: unknown[] }) {
         <thead>
           <tr>
             {columns.map((c) => (
-              <th key={c}>{c}</th>
+              <th key={c} data-field={c}>
+                {fieldLabel(c)}
+              </th>
             ))}
           </tr>
         </thead>
@@ -35,7 +33,9 @@ export function ItemsTable({ rows }: { rows: unknown[] }) {
           {objects.map((row, i) => (
             <tr key={i}>
               {columns.map((c) => (
-                <td key={c}>{formatValue(row[c])}</td>
+                <td key={c} data-field={c}>
+                  {formatField(c, row[c], typeof row.currency === "string" ? row.currency : undefined)}
+                </td>
               ))}
             </tr>
           ))}
@@ -45,16 +45,16 @@ export function ItemsTable({ rows }: { rows: unknown[] }) {
   );
 }
 
-export function KeyValueTable({ data, skip = [] }: { data: Record<string, unknown>; skip?: string[] }) {
-  const entries = Object.entries(data).filter(([k]) => !skip.includes(k));
-  if (entries.length === 0) return null;
+function FieldTable({ data, skip }: { data: Record<string, unknown>; skip?: string[] }) {
+  const rows = fieldRows(data, skip);
+  if (rows.length === 0) return null;
   return (
     <table className="kv" data-testid="kv-table">
       <tbody>
-        {entries.map(([k, v]) => (
-          <tr key={k}>
-            <th scope="row">{k}</th>
-            <td>{formatValue(v)}</td>
+        {rows.map((row) => (
+          <tr key={row.key} data-field={row.key}>
+            <th scope="row">{row.label}</th>
+            <td>{row.value}</td>
           </tr>
         ))}
       </tbody>
@@ -64,22 +64,16 @@ export function KeyValueTable({ data, skip = [] }: { data: Record<string, unknow
 
 export function ResultView({ response }: { response: unknown }) {
   if (!isObject(response)) return <pre className="json">{JSON.stringify(response, null, 2)}</pre>;
-  if (Array.isArray(response.prices)) {
-    const label = typeof response.symbol === "string" ? response.symbol : undefined;
-    return (
-      <>
-        <Sparkline points={pricePoints(response.prices)} label={label} />
-        <KeyValueTable data={response} skip={["prices"]} />
-      </>
-    );
-  }
-  if (Array.isArray(response.items)) {
-    return (
-      <>
-        <ItemsTable rows={response.items} />
-        <KeyValueTable data={response} skip={["items"]} />
-      </>
-    );
-  }
-  return <KeyValueTable data={response} />;
+  return (
+    <>
+      {Array.isArray(response.prices) ? (
+        <Sparkline
+          points={pricePoints(response.prices)}
+          label={typeof response.symbol === "string" ? response.symbol : undefined}
+        />
+      ) : null}
+      {Array.isArray(response.items) ? <ItemsTable rows={response.items} /> : null}
+      <FieldTable data={response} skip={SHOWN_APART} />
+    </>
+  );
 }

@@ -1,4 +1,5 @@
-// A small inline SVG line of closing prices; no chart library needed for this.
+// A small inline SVG line of closing prices; no chart library needed for this. Its caption
+// says what it spans: the figures (closes, high, low, return) are in the result's rows.
 
 export interface PricePoint {
   date: string;
@@ -34,7 +35,6 @@ export function Sparkline({ points, label }: { points: PricePoint[]; label?: str
   const first = points[0];
   const last = points[points.length - 1];
   const up = last.close >= first.close;
-  const change = first.close ? ((last.close - first.close) / first.close) * 100 : 0;
   return (
     <figure className="sparkline" data-testid="sparkline" data-points={points.length}>
       <svg
@@ -47,9 +47,7 @@ export function Sparkline({ points, label }: { points: PricePoint[]; label?: str
         <polyline points={coords.join(" ")} fill="none" className={up ? "line-up" : "line-down"} strokeWidth="1.5" />
       </svg>
       <figcaption>
-        {label ? <strong>{label}</strong> : null} {first.date} → {last.date} · {points.length} points · last{" "}
-        {last.close.toFixed(2)} ({change >= 0 ? "+" : ""}
-        {change.toFixed(1)}%) · range {min.toFixed(2)}–{max.toFixed(2)}
+        {label ? <strong>{label}</strong> : null} {first.date} → {last.date} · {points.length} closes
       </figcaption>
     </figure>
   );

@@ -1,8 +1,20 @@
 // The agent message timeline: one item per tool call, tool result, text or error,
 // in arrival order.
 
+import { AnswerText } from "./AnswerText";
 import { ResultView } from "./ResultView";
+import { fieldRows } from "../lib/fields";
 import { finalTextKey, type TimelineItem } from "../lib/timeline";
+
+function ToolArguments({ args }: { args: unknown }) {
+  const rows = typeof args === "object" && args !== null ? fieldRows(args as Record<string, unknown>) : [];
+  if (rows.length === 0) return null;
+  return (
+    <p className="tool-args" data-testid="tool-args">
+      {rows.map((row) => `${row.label}: ${row.value}`).join(" · ")}
+    </p>
+  );
+}
 
 function ItemBody({ item, isFinal }: { item: TimelineItem; isFinal: boolean }) {
   switch (item.kind) {
@@ -12,9 +24,7 @@ function ItemBody({ item, isFinal }: { item: TimelineItem; isFinal: boolean }) {
           <div className="item-title">
             Tool call <code data-testid="tool-name">{item.name}</code>
           </div>
-          <pre className="json" data-testid="tool-args">
-            {JSON.stringify(item.args, null, 2)}
-          </pre>
+          <ToolArguments args={item.args} />
         </>
       );
     case "tool-result": {
@@ -40,9 +50,7 @@ function ItemBody({ item, isFinal }: { item: TimelineItem; isFinal: boolean }) {
             {item.author ? `${item.author}` : "Answer"}
             {item.partial ? <span className="badge">streaming…</span> : null}
           </div>
-          <div className="answer" data-testid={isFinal ? "final-text" : "streaming-text"}>
-            {item.text}
-          </div>
+          <AnswerText text={item.text} testId={isFinal ? "final-text" : "streaming-text"} />
         </>
       );
     case "error":

@@ -21,6 +21,14 @@ export interface Watchlist {
   updated_at?: string;
 }
 
+/** A symbol with price data (`GET /api/v1/stocks`). */
+export interface StockSymbol {
+  symbol: string;
+  name: string;
+  first_date: string;
+  last_date: string;
+}
+
 export interface Analysis {
   id: string;
   session_id?: string;

@@ -29,7 +29,6 @@ export interface RunState {
   /** SSE data frames received (comments such as ": ping" are not counted). */
   eventCount: number;
   startedAt?: number;
-  finishedAt?: number;
   sessionId?: string;
   /** An error was seen; the run ends as "error" once the stream closes. */
   failed: boolean;
@@ -43,10 +42,10 @@ export type RunAction =
   | { type: "session"; id: string }
   | { type: "stream-open" }
   | { type: "frame"; data: string }
-  | { type: "http-error"; status: number; message: string; at: number }
-  | { type: "network-error"; message: string; at: number }
-  | { type: "stream-end"; at: number }
-  | { type: "cancel"; at: number };
+  | { type: "http-error"; status: number; message: string }
+  | { type: "network-error"; message: string }
+  | { type: "stream-end" }
+  | { type: "cancel" };
 
 export const initialRunState: RunState = {
   status: "idle",
@@ -80,29 +79,27 @@ export function runReducer(state: RunState, action: RunAction): RunState {
           message: action.message || `Request failed with HTTP ${action.status}`,
         }),
         "error",
-        action.at,
       );
     case "network-error":
       return finish(
         addItem(state, { kind: "error", message: `Network error: ${action.message}` }),
         "error",
-        action.at,
       );
     case "cancel":
-      return finish(state, "cancelled", action.at);
+      return finish(state, "cancelled");
     case "stream-end":
-      return endOfStream(state, action.at);
+      return endOfStream(state);
   }
 }
 
-function endOfStream(state: RunState, at: number): RunState {
-  if (state.failed) return finish(state, "error", at);
+function endOfStream(state: RunState): RunState {
+  if (state.failed) return finish(state, "error");
   if (openPartialIndex(state.items) !== -1) {
     const s = addItem(state, {
       kind: "error",
       message: "The stream ended before the answer was complete.",
     });
-    return finish(s, "error", at);
+    return finish(s, "error");
   }
   if (!state.hasFinalText) {
     const s = addItem(state, {
@@ -112,13 +109,13 @@ function endOfStream(state: RunState, at: number): RunState {
           ? "The stream ended without any events."
           : "The stream ended without a final answer.",
     });
-    return finish(s, "error", at);
+    return finish(s, "error");
   }
-  return finish(state, "done", at);
+  return finish(state, "done");
 }
 
-function finish(state: RunState, status: RunStatus, at: number): RunState {
-  return { ...state, status, finishedAt: at };
+function finish(state: RunState, status: RunStatus): RunState {
+  return { ...state, status };
 }
 
 // An item before it gets its key (Omit applied to each member of the union).
@@ -275,6 +272,13 @@ export function parseSymbols(input: string): string[] {
     if (sym) seen.add(sym);
   }
   return [...seen];
+}
+
+/** The symbols input with `symbol` added, or taken out if it is there: ("goog", "MSFT") → "GOOG, MSFT". */
+export function toggleSymbol(input: string, symbol: string): string {
+  const symbols = parseSymbols(input);
+  const toggled = symbols.includes(symbol) ? symbols.filter((s) => s !== symbol) : [...symbols, symbol];
+  return toggled.join(", ");
 }
 
 /** The user message sent to the agent. */

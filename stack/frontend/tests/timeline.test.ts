@@ -6,6 +6,7 @@ import {
   initialRunState,
   parseSymbols,
   runReducer,
+  toggleSymbol,
   type RunAction,
   type RunState,
 } from "../lib/timeline";
@@ -30,7 +31,7 @@ function run(...actions: RunAction[]): RunState {
   return all.reduce(runReducer, initialRunState);
 }
 const frame = (data: string): RunAction => ({ type: "frame", data });
-const end: RunAction = { type: "stream-end", at: 2500 };
+const end: RunAction = { type: "stream-end" };
 
 test("a full run: call, result, partials folded, final replaces them", () => {
   const s = run(
@@ -52,7 +53,6 @@ test("a full run: call, result, partials folded, final replaces them", () => {
   assert.equal(texts.length, 1, "the final text must not be added a second time");
   assert.deepEqual(texts[0], { key: texts[0].key, kind: "text", text: "AAPL rose 12% over the year.", partial: false, author: "stock_analyst" });
   assert.equal(finalTextKey(s.items), texts[0].key);
-  assert.equal(s.finishedAt, 2500);
 });
 
 test("partial chunks accumulate into one streaming item", () => {
@@ -160,13 +160,13 @@ test("an empty stream is an error, never a silent empty timeline", () => {
 });
 
 test("HTTP and network errors before the stream", () => {
-  const a = [{ type: "start", at: 0 } as RunAction, { type: "http-error", status: 404, message: "Session not found", at: 5 } as RunAction].reduce(
+  const a = [{ type: "start", at: 0 } as RunAction, { type: "http-error", status: 404, message: "Session not found" } as RunAction].reduce(
     runReducer,
     initialRunState,
   );
   assert.equal(a.status, "error");
   assert.ok(a.items[0].kind === "error" && a.items[0].code === "HTTP 404");
-  const b = [{ type: "start", at: 0 } as RunAction, { type: "network-error", message: "Failed to fetch", at: 5 } as RunAction].reduce(
+  const b = [{ type: "start", at: 0 } as RunAction, { type: "network-error", message: "Failed to fetch" } as RunAction].reduce(
     runReducer,
     initialRunState,
   );
@@ -175,9 +175,8 @@ test("HTTP and network errors before the stream", () => {
 });
 
 test("cancel ends the run and later frames are ignored", () => {
-  let s = run(frame(text("abc", true)), { type: "cancel", at: 1800 });
+  let s = run(frame(text("abc", true)), { type: "cancel" });
   assert.equal(s.status, "cancelled");
-  assert.equal(s.finishedAt, 1800);
   const after = runReducer(runReducer(s, frame(text("def", true))), end);
   assert.strictEqual(after, s);
   s = runReducer(s, { type: "start", at: 3000 });
@@ -198,6 +197,13 @@ test("symbols and message", () => {
   assert.deepEqual(parseSymbols(" aapl, MSFT  goog,,aapl;ibm "), ["AAPL", "MSFT", "GOOG", "IBM"]);
   assert.equal(composeMessage(["AAPL", "MSFT"], " How volatile? "), "Analyze AAPL, MSFT: How volatile?");
   assert.equal(composeMessage(["AAPL"], ""), "Analyze AAPL");
+});
+
+test("a suggested symbol is added to the input, and taken out on a second click", () => {
+  assert.equal(toggleSymbol("", "GOOG"), "GOOG");
+  assert.equal(toggleSymbol("goog msft", "SPX"), "GOOG, MSFT, SPX");
+  assert.equal(toggleSymbol("GOOG, MSFT, SPX", "MSFT"), "GOOG, SPX");
+  assert.equal(toggleSymbol("msft", "MSFT"), "");
 });
 
 test("API error formatting", () => {

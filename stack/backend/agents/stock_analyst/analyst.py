@@ -31,6 +31,9 @@ _ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 _TICKER = re.compile(r"(?<![\w$])\$?([A-Z][A-Z0-9]{0,5}(?:\.[A-Z])?)\b")
 MAX_TOOL_TURNS = 3
+# What a tool's `trend` covers (app.indicators.trend): the direction of the last 50 closes up to
+# the range's end, which can differ from the return over the whole range.
+TREND_SPAN = "the last 50 trading days"
 
 
 def extract_symbols(text: str) -> list[str]:
@@ -168,7 +171,7 @@ def describe(name: str, response: dict[str, Any]) -> str:
             f"its 50-day average ({_money(r.get('sma_50'), '')}) and {_above(r.get('last_close'), r.get('sma_200'))} "
             f"its 200-day average ({_money(r.get('sma_200'), '')}). RSI(14) is {rsi}, which is "
             f"{r.get('rsi_signal', 'unknown')}. Annualized volatility is {_pct(vol, False)}. "
-            f"Trend: {r.get('trend', 'unknown')}."
+            f"Trend over {TREND_SPAN}: {r.get('trend', 'unknown')}."
         )
     if name == "compare_symbols":
         lines = [f"Comparison from {response.get('start')} to {response.get('end')}:"]
@@ -176,7 +179,7 @@ def describe(name: str, response: dict[str, Any]) -> str:
             vol = None if item.get("volatility") is None else item["volatility"] * 100
             lines.append(
                 f"- {item['symbol']}: {_pct(item.get('return_pct'))} return, {_pct(vol, False)} volatility, "
-                f"{_pct(item.get('max_drawdown_pct'), False)} max drawdown, {item.get('trend')}."
+                f"{_pct(item.get('max_drawdown_pct'), False)} max drawdown, {item.get('trend')} over {TREND_SPAN}."
             )
         if response.get("best") and response.get("best") != response.get("worst"):
             lines.append(f"Best performer: {response['best']}; weakest: {response['worst']}.")

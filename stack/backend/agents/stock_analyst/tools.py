@@ -113,7 +113,8 @@ async def _indicators(info: dict[str, Any], start: Optional[str], end: Optional[
 
 async def compute_indicators(symbol: str, start: Optional[str] = None, end: Optional[str] = None) -> dict:
     """Computes technical indicators for one symbol at the end of a date range: SMA 20/50/200,
-    EMA 12/26, RSI 14, annualized volatility, return and max drawdown over the range, and the trend.
+    EMA 12/26, RSI 14, annualized volatility, return and max drawdown over the range, and the trend
+    (uptrend, downtrend or sideways) over the last 50 trading days to the end of the range.
 
     Args:
         symbol: Ticker symbol, e.g. "MSFT".
@@ -130,7 +131,8 @@ async def compute_indicators(symbol: str, start: Optional[str] = None, end: Opti
 
 
 async def compare_symbols(symbols: list[str], start: Optional[str] = None, end: Optional[str] = None) -> dict:
-    """Compares several symbols over the same date range: return, volatility, drawdown, trend.
+    """Compares several symbols over the same date range: return, volatility, drawdown, and the
+    trend over the last 50 trading days to the end of the range.
 
     Args:
         symbols: Two or more ticker symbols, e.g. ["GOOG", "MSFT"].

@@ -5,7 +5,10 @@ import pytest
 from google.adk.models.llm_request import LlmRequest
 from google.genai import types
 
-from stock_analyst.analyst import extract_dates, extract_symbols, plan_first_calls, plan_follow_up, split_chunks
+from app.indicators import TREND_DAYS
+from stock_analyst.analyst import (
+    TREND_SPAN, describe, extract_dates, extract_symbols, plan_first_calls, plan_follow_up, split_chunks,
+)
 from stock_analyst.offline_llm import OfflineLlm
 
 
@@ -103,9 +106,23 @@ async def test_answer_streams_paced_chunks_then_the_whole_text():
     assert len(partials) == 4
     assert final.partial is False and final.finish_reason == types.FinishReason.STOP
     assert "".join(p.content.parts[0].text for p in partials) == final.content.parts[0].text
-    assert "806.19 USD" in final.content.parts[0].text and "uptrend" in final.content.parts[0].text
+    assert "806.19 USD" in final.content.parts[0].text
+    assert "Trend over the last 50 trading days: uptrend." in final.content.parts[0].text
     times = [t - started for t, r in out if r.partial]
     assert times[0] >= 0.035 and all(b - a >= 0.03 for a, b in zip(times, times[1:]))
+
+
+def test_the_trend_says_which_days_it_covers():
+    """A falling year can end in an uptrend: the text says the trend is the recent one."""
+    assert TREND_SPAN == f"the last {TREND_DAYS} trading days"
+    falling_year = {**INDICATORS, "return_pct": -10.85, "trend": "uptrend"}
+    assert "-10.8% over the period" in describe("compute_indicators", falling_year)
+    assert "Trend over the last 50 trading days: uptrend." in describe("compute_indicators", falling_year)
+    comparison = {"start": "2012-03-01", "end": "2013-03-01", "unknown": [], "best": "GOOG", "worst": "MSFT",
+                  "items": [{"symbol": "MSFT", "return_pct": -10.85, "volatility": 0.2169,
+                             "max_drawdown_pct": -20.1, "trend": "uptrend"}]}
+    assert ("- MSFT: -10.8% return, 21.7% volatility, -20.1% max drawdown, uptrend over the last 50 trading days."
+            in describe("compare_symbols", comparison))
 
 
 async def test_unknown_symbol_is_explained():

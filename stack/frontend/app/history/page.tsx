@@ -3,21 +3,10 @@
 // Past analyses of the current user, newest first.
 
 import { useCallback, useEffect, useState } from "react";
+import { AnswerText } from "../../components/AnswerText";
 import { useSession } from "../../components/SessionProvider";
 import { api, type Analysis } from "../../lib/api";
-
-const EXCERPT = 240;
-
-function excerpt(text: string | null | undefined): string {
-  if (!text) return "";
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > EXCERPT ? `${flat.slice(0, EXCERPT - 1)}…` : flat;
-}
-
-function duration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return "—";
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
+import { formatDuration } from "../../lib/format";
 
 function when(iso: string | null | undefined): string {
   if (!iso) return "";
@@ -78,16 +67,12 @@ export default function HistoryPage() {
                 {a.status}
               </span>
               <span className="muted small" data-testid="history-duration">
-                {duration(a.duration_ms)}
+                {typeof a.duration_ms === "number" ? formatDuration(a.duration_ms) : "—"}
               </span>
               <span className="muted small">{when(a.started_at)}</span>
             </div>
             {a.question ? <p className="question" data-testid="history-question">{a.question}</p> : null}
-            {a.final_text ? (
-              <p className="excerpt" data-testid="history-excerpt">
-                {excerpt(a.final_text)}
-              </p>
-            ) : null}
+            {a.final_text ? <AnswerText text={a.final_text} testId="history-answer" /> : null}
             {a.tool_calls && a.tool_calls.length > 0 ? (
               <p className="muted small">Tools: {a.tool_calls.map((t) => t.name).join(", ")}</p>
             ) : null}
