@@ -40,6 +40,7 @@ unit: python
 
 service-tests: setup
 	cd stack/backend && $(UV) run --frozen pytest -q
+	cd stack/gemini-mock && $(UV) run --frozen pytest -q
 	cd stack/frontend && npm ci --no-audit --no-fund --silent && npm test
 
 test: setup lint service-tests

@@ -46,7 +46,8 @@ TEST_FILES = ("compose.yml", "compose.prod.yml", "compose.test.yml")
 PROFILES = ("prod",)
 # The ports compose.test.yml publishes on 127.0.0.1, each from a variable of the env file.
 TEST_PORTS = {"nginx": "TEST_PORT_NGINX", "backend": "TEST_PORT_BACKEND",
-              "postgres": "TEST_PORT_POSTGRES", "redis": "TEST_PORT_REDIS"}
+              "postgres": "TEST_PORT_POSTGRES", "redis": "TEST_PORT_REDIS",
+              "gemini-mock": "TEST_PORT_MODEL"}
 # Below Linux's ephemeral range (32768-60999), so outgoing connections never take them.
 _PORT_RANGE = range(20000, 32000, 10)
 
@@ -181,10 +182,13 @@ class ComposeStack(DockerCompose):
         # Fresh secrets per run: nothing depends on a developer's stack/.env.
         passwords = {"POSTGRES_PASSWORD": secrets.token_urlsafe(24),
                      "REDIS_PASSWORD": secrets.token_urlsafe(24)}
+        # The model server's key (compose.test.yml), the one value the backend must send it
+        # as its GOOGLE_API_KEY.
+        model_key = {"GEMINI_API_KEY": secrets.token_urlsafe(24)}
         secrets_dir = STATE_DIR / f"{self.project}.secrets"
         ports = dict(zip(TEST_PORTS.values(), map(str, free_port_block(len(TEST_PORTS)))))
         env = {"COMPOSE_PROJECT_NAME": self.project, "IMAGE_TAG": IMAGE_TAG,
-               "SECRETS_DIR": str(secrets_dir), **ports, **passwords}
+               "SECRETS_DIR": str(secrets_dir), **ports, **passwords, **model_key}
         self._env_path.touch(mode=0o600)
         self._env_path.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         # The prod file mounts secrets from files (read-only containers refuse the

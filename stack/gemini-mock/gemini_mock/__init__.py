@@ -1,0 +1,1 @@
+"""A Gemini-API-compatible server for the test stack (README.md)."""
