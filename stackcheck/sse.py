@@ -257,6 +257,8 @@ def build_timeline(frames: list[Frame]) -> Timeline:
     items: list[TimelineItem] = []
     problems: list[str] = []
     streaming: TimelineItem | None = None   # the text item the partial chunks are building
+    calls: dict[str, TimelineItem] = {}     # tool calls by call id: a streamed call comes twice
+    unconfirmed: set[str] = set()           # calls seen only in partial events so far
     for frame in frames:
         if frame.data is None:
             continue
@@ -278,9 +280,15 @@ def build_timeline(frames: list[Frame]) -> Timeline:
                             f"keys {sorted(event)}")
         for part in parts:
             if "functionCall" in part:
+                # Streaming from Gemini, ADK sends a call as a partial event, then again in the
+                # final one (same call id); only the final one runs the tool. Show it once.
                 call = part["functionCall"]
-                items.append(TimelineItem("tool_call", name=call.get("name", ""),
-                                          payload=call.get("args", {}), at=frame.at))
+                key = call.get("id") or f'{event.get("id")}:{call.get("name")}'
+                if key not in calls:
+                    calls[key] = TimelineItem("tool_call", name=call.get("name", ""), at=frame.at)
+                    items.append(calls[key])
+                calls[key].payload = call.get("args", {})
+                (unconfirmed.add if event.get("partial") else unconfirmed.discard)(key)
             elif "functionResponse" in part:
                 resp = part["functionResponse"]
                 items.append(TimelineItem("tool_response", name=resp.get("name", ""),
@@ -307,4 +315,6 @@ def build_timeline(frames: list[Frame]) -> Timeline:
                 problems.append(f"a part the timeline does not know at {frame.at:.3f} s: keys {sorted(part)}")
     if streaming is not None:
         problems.append(f"the stream ended without the final text after {streaming.chunks} partial chunks")
+    for key in sorted(unconfirmed):
+        problems.append(f"tool call {calls[key].name} ({key}) came only in a partial event: it never ran")
     return Timeline(items, problems)

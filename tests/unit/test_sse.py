@@ -164,6 +164,22 @@ def test_a_stream_that_ends_after_partials_is_a_problem():
     assert "without the final text" in tl.problems[0]
 
 
+def streamed_call(partial: bool) -> dict:
+    call = {"id": "adk-1", "name": "get_price_history", "args": {"symbol": "AAPL"}}
+    return {"id": "e-1", "partial": partial, "content": {"parts": [{"functionCall": call}]}}
+
+
+def test_a_streamed_tool_call_sent_partial_then_final_is_one_call():
+    tl = build_timeline(frames_of(streamed_call(True), streamed_call(False), RESP, text("Up.", False)))
+    assert tl.kinds == ["tool_call", "tool_response", "text"] and tl.problems == []
+
+
+def test_a_tool_call_sent_only_as_partial_never_ran_and_is_a_problem():
+    tl = build_timeline(frames_of(streamed_call(True), text("Up.", False)))
+    assert tl.kinds == ["tool_call", "text"]
+    assert "only in a partial event" in tl.problems[0]
+
+
 def test_a_non_partial_text_alone_is_one_item():
     tl = build_timeline(frames_of(text("Hello", False)))
     assert [(i.kind, i.text, i.chunks) for i in tl.items] == [("text", "Hello", 0)]
