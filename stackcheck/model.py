@@ -39,6 +39,14 @@ class ModelRequest:
         """The declared functions, by name."""
         return {f["name"]: f for tool in self.body.get("tools", []) for f in tool.get("functionDeclarations", [])}
 
+    def parameters(self, tool: str) -> dict:
+        """A declared function's parameters schema. google-genai sends a JSON Schema
+        (`parameters_json_schema`, which the API also takes in camelCase) or Gemini's own
+        `parameters`; types are compared in lower case."""
+        declared = self.tools[tool]
+        return next((declared[k] for k in ("parametersJsonSchema", "parameters_json_schema", "parameters")
+                     if k in declared), {})
+
     @property
     def system_instruction(self) -> str:
         parts = (self.body.get("systemInstruction") or {}).get("parts", [])

@@ -259,6 +259,7 @@ def build_timeline(frames: list[Frame]) -> Timeline:
     streaming: TimelineItem | None = None   # the text item the partial chunks are building
     calls: dict[str, TimelineItem] = {}     # tool calls by call id: a streamed call comes twice
     unconfirmed: set[str] = set()           # calls seen only in partial events so far
+    failures: dict[str | None, TimelineItem] = {}  # error items by event id
     for frame in frames:
         if frame.data is None:
             continue
@@ -271,8 +272,14 @@ def build_timeline(frames: list[Frame]) -> Timeline:
             items.append(TimelineItem("error", text=str(event.get("error")), payload=event, at=frame.at))
             continue
         if event.get("errorCode") or event.get("errorMessage"):
-            items.append(TimelineItem("error", text=f'{event.get("errorCode")}: {event.get("errorMessage")}',
-                                      payload=event, at=frame.at))
+            error = TimelineItem("error", text=f'{event.get("errorCode")}: {event.get("errorMessage")}',
+                                 payload=event, at=frame.at)
+            # A streamed failure comes as a chunk, then as the aggregate (same event id): one error.
+            if event.get("id") in failures:
+                failures[event["id"]].text, failures[event["id"]].payload = error.text, error.payload
+            else:
+                items.append(error)
+                failures[event.get("id")] = error
             continue
         parts = _parts(event)
         if not parts:

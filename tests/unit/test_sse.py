@@ -180,6 +180,12 @@ def test_a_tool_call_sent_only_as_partial_never_ran_and_is_a_problem():
     assert "only in a partial event" in tl.problems[0]
 
 
+def test_a_streamed_failure_sent_partial_then_final_is_one_error_at_its_first_arrival():
+    chunk = {"id": "e-2", "partial": True, "errorCode": "MODEL_SAFETY", "errorMessage": "declined"}
+    tl = build_timeline(frames_of(chunk, {**chunk, "partial": False}))
+    assert [i.kind for i in tl.items] == ["error"] and tl.items[0].at == 0.0
+
+
 def test_a_non_partial_text_alone_is_one_item():
     tl = build_timeline(frames_of(text("Hello", False)))
     assert [(i.kind, i.text, i.chunks) for i in tl.items] == [("text", "Hello", 0)]

@@ -20,7 +20,7 @@ export type TimelineItem =
       warning: boolean;
     }
   | { key: number; kind: "text"; text: string; partial: boolean; author?: string }
-  | { key: number; kind: "error"; message: string; code?: string; detail?: string };
+  | { key: number; kind: "error"; message: string; code?: string; detail?: string; eventId?: string };
 
 export interface RunState {
   status: RunStatus;
@@ -177,10 +177,11 @@ export function applyFrame(state: RunState, data: string): RunState {
   }
 
   if (event.errorCode !== undefined || event.errorMessage !== undefined) {
-    s = addItem(s, {
+    s = upsertError(s, {
       kind: "error",
       message: event.errorMessage ? stringify(event.errorMessage) : "The model reported an error.",
       code: event.errorCode !== undefined ? stringify(event.errorCode) : undefined,
+      eventId: typeof event.id === "string" ? event.id : undefined,
     });
   }
 
@@ -247,6 +248,15 @@ function upsertToolItem(
     if (i !== -1) return replaceAt(state, i, { ...item, key: state.items[i].key } as TimelineItem);
   }
   return addItem(state, item);
+}
+
+// A streamed failure comes twice, as a partial chunk and in the aggregate (same event id).
+function upsertError(state: RunState, item: Extract<NewItem, { kind: "error" }>): RunState {
+  const i = item.eventId
+    ? state.items.findIndex((it) => it.kind === "error" && it.eventId === item.eventId)
+    : -1;
+  if (i === -1) return addItem(state, item);
+  return { ...replaceAt(state, i, { ...item, key: state.items[i].key }), failed: true };
 }
 
 function replaceAt(state: RunState, index: number, item: TimelineItem): RunState {

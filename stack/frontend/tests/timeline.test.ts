@@ -121,6 +121,20 @@ test("errorCode event then {error} frame: one error item, run failed", () => {
   assert.match(errors[0].kind === "error" ? errors[0].detail ?? "" : "", /RuntimeError/);
 });
 
+test("a streamed failure (partial chunk, then the aggregate with the same id) is one error", () => {
+  const blocked = { id: "e7", author: "stock_analyst", errorCode: "MODEL_SAFETY", errorMessage: "The AI model declined." };
+  const s = run(
+    frame(JSON.stringify({ ...blocked, partial: true })),
+    frame(JSON.stringify({ ...blocked, partial: false })),
+    end,
+  );
+  assert.equal(s.status, "error");
+  assert.deepEqual(
+    s.items.map((i) => (i.kind === "error" ? i.code : i.kind)),
+    ["MODEL_SAFETY"],
+  );
+});
+
 test("a bare {error} frame is surfaced", () => {
   const s = run(frame(JSON.stringify({ error: "boom" })), end);
   assert.equal(s.status, "error");

@@ -53,7 +53,7 @@ def classify(error: Exception) -> tuple[str, str]:
         return "MODEL_UNREACHABLE", "The AI model cannot be reached right now. Please try again shortly."
     if isinstance(error, (httpx.RemoteProtocolError, httpx.ReadError)):
         return "MODEL_DISCONNECTED", "The connection to the AI model broke off mid-answer. Please try again."
-    if isinstance(error, (json.JSONDecodeError, pydantic.ValidationError)):
+    if isinstance(error, (errors.UnknownApiResponseError, json.JSONDecodeError, pydantic.ValidationError)):
         return "MODEL_BAD_RESPONSE", "The AI model sent an answer that could not be read. Please try again."
     return "MODEL_ERROR", _FAILED
 
@@ -62,6 +62,7 @@ def classify(error: Exception) -> tuple[str, str]:
 class _Call:
     started: float = field(default_factory=time.perf_counter)
     answered: bool = False
+    failed: tuple[str, str] | None = None  # the error the user was shown
     tools: set[str] = field(default_factory=set)
 
 
@@ -89,16 +90,23 @@ class ModelWatch(BasePlugin):
         if not call.answered:
             call.answered = True
             metrics.MODEL_FIRST_TOKEN.observe(time.perf_counter() - call.started)
+        if call.failed:
+            # Streaming, ADK sends a chunk, then the call's aggregate (same event id): both
+            # carry the failure, and both say the same to the user.
+            if not llm_response.partial:
+                self._calls.pop(callback_context.invocation_id, None)
+            return _error(*call.failed, partial=llm_response.partial)
         unknown = [p.function_call.name for p in _parts(llm_response)
                    if p.function_call and p.function_call.name not in call.tools]
         if unknown:
             log.warning("the model called an unknown tool", extra={"tools": unknown})
-            return self._failed(callback_context, *_UNKNOWN_TOOL)
-        if llm_response.error_code and not llm_response.partial:
+            return self._failed(callback_context, call, *_UNKNOWN_TOOL, partial=llm_response.partial)
+        if llm_response.error_code:
             # A finish reason other than STOP with no content (SAFETY, RECITATION, ...).
             log.warning("the model gave no answer", extra={"finish_reason": llm_response.error_code,
                                                            "detail": llm_response.error_message})
-            return self._failed(callback_context, f"MODEL_{llm_response.error_code}", _BLOCKED)
+            return self._failed(callback_context, call, f"MODEL_{llm_response.error_code}", _BLOCKED,
+                                partial=llm_response.partial)
         if not llm_response.partial:
             self._finish(callback_context, "ok")
             usage = llm_response.usage_metadata
@@ -112,17 +120,28 @@ class ModelWatch(BasePlugin):
     ) -> LlmResponse | None:
         code, message = classify(error)
         log.warning("the model call failed", extra={"error_code": code, "error": f"{type(error).__name__}: {error}"[:500]})
-        return self._failed(callback_context, code, message)
+        return self._failed(callback_context, self._calls.get(callback_context.invocation_id), code, message)
 
-    def _failed(self, callback_context: CallbackContext, code: str, message: str) -> LlmResponse:
+    async def after_run_callback(self, *, invocation_context) -> None:
+        self._calls.pop(invocation_context.invocation_id, None)  # a run cut short leaves nothing behind
+
+    def _failed(self, callback_context: CallbackContext, call: _Call | None, code: str, message: str,
+                partial: bool | None = None) -> LlmResponse:
         metrics.MODEL_ERRORS.labels(code=code).inc()
         self._finish(callback_context, "error")
-        return LlmResponse(error_code=code, error_message=message, turn_complete=True)
+        if call is not None and partial:
+            call.failed = (code, message)
+            self._calls[callback_context.invocation_id] = call  # its aggregate is still to come
+        return _error(code, message, partial)
 
     def _finish(self, callback_context: CallbackContext, outcome: str) -> None:
         call = self._calls.pop(callback_context.invocation_id, None)
         if call is not None:
             metrics.MODEL_CALL_DURATION.labels(outcome=outcome).observe(time.perf_counter() - call.started)
+
+
+def _error(code: str, message: str, partial: bool | None = None) -> LlmResponse:
+    return LlmResponse(error_code=code, error_message=message, partial=partial, turn_complete=not partial)
 
 
 def _parts(response: LlmResponse) -> list[types.Part]:
