@@ -31,8 +31,9 @@ def test_with_the_model_api_stopped_runs_fail_fast_and_the_rest_of_the_app_serve
     assert not again.timeline.errors and again.timeline.texts, again.recording.transcript()
 
 
-def test_a_model_that_answers_slowly_is_kept_alive_through_the_proxy(target, accounts):
-    """Chunks further apart than nginx waits for bytes: heartbeats fill every gap."""
+def test_a_model_that_pauses_mid_answer_is_kept_alive_through_the_proxy(target, accounts):
+    """The model stops sending for longer than nginx waits for bytes (yet less than the
+    backend's model timeout), then goes on: heartbeats fill the gap, the answer completes."""
     model = ModelMock(target.require("model_mock_url"))
     backend, nginx = target.env("backend"), target.env("nginx")
     proxy_timeout = float(nginx["NGINX_SSE_READ_TIMEOUT"].rstrip("s"))
@@ -40,7 +41,7 @@ def test_a_model_that_answers_slowly_is_kept_alive_through_the_proxy(target, acc
     assert gap < float(backend["GEMINI_TIMEOUT_SECONDS"]), "the gap must stay inside the backend's model timeout"
     with AgentClient(target.base_url, accounts.new("slow-model")) as agent:
         session = agent.create_session()
-        model.use(session, "slow_chunks", seconds=gap)
+        model.use(session, "stall", after_chunks=2, seconds=gap)
         run = agent.run("How is GOOG doing?", session_id=session)
     rec = run.recording
     assert rec.transport_error is None and not run.timeline.errors, rec.summary()
