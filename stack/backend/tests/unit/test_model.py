@@ -28,7 +28,8 @@ def test_gemini_gets_the_base_url_key_timeout_and_retry_policy():
 def test_gemini_without_a_key_is_refused_at_start():
     with pytest.raises(ValidationError, match="needs GOOGLE_API_KEY"):
         settings(model="gemini")
-    assert settings(google_api_key="k").model_mode == "gemini" and settings().model_mode == "offline"
+    assert settings(model="auto", google_api_key="k").model_mode == "gemini"
+    assert settings(model="auto").model_mode == "offline"
 
 
 def api_error(code, status):
