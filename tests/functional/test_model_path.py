@@ -136,7 +136,9 @@ def test_model_calls_are_measured(agent, target):
 
 
 def test_the_model_api_key_is_in_no_log(target):
-    key = target.env("backend")["GOOGLE_API_KEY"]
+    key = target.env("backend").get("GOOGLE_API_KEY", "")
+    if not key:
+        pytest.skip(f"the backend of the {target.kind} target runs without a model API key (the offline model)")
     logs = {s.service: s.logs for s in target.evidence().services}
     leaked = [service for service, text in logs.items() if key in text]
     assert not leaked, f"the model API key is in the logs of {leaked}"

@@ -78,7 +78,9 @@ def test_no_secret_in_image_history_or_baked_in_env(containers, target):
 def test_image_sizes_stay_within_budget(containers, target):
     budgets = slo.section("images")
     sizes = {svc: target.image(svc)["Size"] / 1e6 for svc in containers}
-    assert set(sizes) == set(budgets), f"images {sorted(sizes)} vs budgets {sorted(budgets)} in slo.yaml"
+    # Every image the target runs has a budget (the bundled stack's test-only services too).
+    unbudgeted = set(sizes) - set(budgets)
+    assert not unbudgeted, f"images without a budget in slo.yaml: {sorted(unbudgeted)}"
     over = {svc: f"{mb:.0f} MB > {budgets[svc]['max_mb']} MB" for svc, mb in sizes.items()
             if mb > budgets[svc]["max_mb"]}
     assert not over, over
