@@ -30,6 +30,11 @@ def agent(target, accounts):
         yield client
 
 
+def growth(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """How much each backend metric grew between two readings (absent: 0)."""
+    return {name: after.get(name, 0) - before.get(name, 0) for name in before.keys() | after.keys()}
+
+
 def run_with(agent: AgentClient, model: ModelMock, scenario: str, question: str = "How is GOOG doing?",
              deadline: float | None = None, **params) -> Run:
     session = agent.create_session()
@@ -85,12 +90,9 @@ def test_a_rate_limit_that_a_retry_absorbs_is_invisible_to_the_user_and_counted(
     after = backend_metrics(target.backend_url)
     assert run.timeline.problems == [] and not run.timeline.errors, run.recording.transcript()
     assert "GOOG" in run.timeline.texts[0].text
-
-    def grew(name: str) -> float:
-        return after.get(name, 0) - before.get(name, 0)
-
-    assert grew('model_http_responses_total{status="429"}') >= 1, "the retried 429 is not in the metrics"
-    assert grew('model_errors_total{code="MODEL_RATE_LIMITED"}') == 0, "a retried 429 counted as a user-visible error"
+    grew = growth(before, after)
+    assert grew.get('model_http_responses_total{status="429"}', 0) >= 1, "the retried 429 is not in the metrics"
+    assert grew.get('model_errors_total{code="MODEL_RATE_LIMITED"}', 0) == 0, "a retried 429 counted as a user-visible error"
     calls = [r.path for r in model.requests(run.session_id)]
     assert len(calls) == 3, f"expected the first call twice (429, then its retry) and the answer: {calls}"
 
@@ -126,13 +128,10 @@ def test_model_calls_are_measured(agent, target):
     before = backend_metrics(target.require("backend_url"))
     agent.run("Compare GOOG and MSFT")
     after = backend_metrics(target.backend_url)
-
-    def grew(name: str) -> float:
-        return after.get(name, 0) - before.get(name, 0)
-
-    assert grew("model_time_to_first_token_seconds_count") == 2, "two model calls, two first tokens"
-    assert grew('model_call_duration_seconds_count{outcome="ok"}') == 2
-    assert grew('model_tokens_total{kind="prompt"}') > 0 and grew('model_tokens_total{kind="answer"}') > 0
+    grew = growth(before, after)
+    assert grew.get("model_time_to_first_token_seconds_count", 0) == 2, "two model calls, two first tokens"
+    assert grew.get('model_call_duration_seconds_count{outcome="ok"}', 0) == 2
+    assert grew.get('model_tokens_total{kind="prompt"}', 0) > 0 and grew.get('model_tokens_total{kind="answer"}', 0) > 0
 
 
 def test_the_model_api_key_is_in_no_log(target):
