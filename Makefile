@@ -28,9 +28,10 @@ python:
 	@$(UV) sync --frozen --quiet
 	@mkdir -p reports
 
-# Debian's Chromium, driven by Playwright (which cannot download its own browsers here).
+# Debian's Chromium, driven by Playwright (which cannot download its own browsers here), and
+# certutil, which makes it trust the run's throwaway CA (stackcheck/tls.py).
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null && command -v certutil >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libnss3-tools >/dev/null; }
 
 acceptance: setup
 	$(PYTEST) -m functional

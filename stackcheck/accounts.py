@@ -55,9 +55,18 @@ class Client(httpx.Client):
         return self
 
 
-def client(base_url: str, timeout: float = 30) -> Client:
-    """A client as the page served by nginx is: same origin, cookies kept."""
-    return Client(base_url=base_url, timeout=timeout, headers={"Origin": base_url})
+def client(base_url: str, timeout: float = 30, http2: bool = False) -> Client:
+    """A client as the page served by nginx is: same origin, cookies kept; with `http2`, it
+    offers HTTP/2 in the TLS handshake, as browsers do."""
+    return Client(base_url=base_url, timeout=timeout, headers={"Origin": base_url}, http2=http2)
+
+
+def behind_the_proxy(http: Client, backend_url: str) -> Client:
+    """A client to the backend without nginx, in `http`'s session. The session cookie is
+    Secure on an HTTPS stack, so no cookie jar sends it over the backend's plain HTTP: it goes
+    as a header instead, as nginx passes it on."""
+    return Client(base_url=backend_url, timeout=http.timeout,
+                  headers={"Cookie": f"{SESSION_COOKIE}={http.cookies[SESSION_COOKIE]}"})
 
 
 def sign_up(http: httpx.Client, account: Account) -> httpx.Response:
@@ -68,9 +77,10 @@ def sign_in(http: httpx.Client, account: Account) -> httpx.Response:
     return http.post(f"{AUTH}/signin", json=account.credentials)
 
 
-def signed_in(base_url: str, account: Account, *, new: bool = False, timeout: float = 30) -> Client:
+def signed_in(base_url: str, account: Account, *, new: bool = False, timeout: float = 30,
+              http2: bool = False) -> Client:
     """A client signed in as `account` (signed up first when `new`); fails with the answer."""
-    http = client(base_url, timeout)
+    http = client(base_url, timeout, http2)
     response = sign_up(http, account) if new else sign_in(http, account)
     if response.status_code not in (200, 201) or SESSION_COOKIE not in http.cookies:
         http.close()

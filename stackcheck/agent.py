@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .accounts import Account, signed_in
+from .accounts import Account, behind_the_proxy, signed_in
 from . import slo
 from .sse import Recording, Timeline, build_timeline, record
 
@@ -27,9 +27,15 @@ class Run:
 class AgentClient:
     """The agent, as a signed-in user's page talks to it (same origin, session cookie)."""
 
-    def __init__(self, base_url: str, account: Account, timeout: float = 60) -> None:
+    def __init__(self, base_url: str, account: Account, timeout: float = 60, http2: bool = False,
+                 backend_url: str | None = None) -> None:
+        """Signed in through `base_url` (nginx); with `backend_url`, runs go to the backend directly."""
         self.user = account.username
-        self.http = signed_in(base_url, account, timeout=timeout)
+        self.http = signed_in(base_url, account, timeout=timeout, http2=http2)
+        if backend_url:
+            with self.http as proxied:
+                self.http = behind_the_proxy(proxied, backend_url)
+                self.http.headers["Origin"] = backend_url
 
     def __enter__(self) -> AgentClient:
         return self

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from contextlib import contextmanager
+from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
 
@@ -22,9 +24,11 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def chromium() -> Browser:
+def chromium(home: Path | None = None) -> Browser:
+    """Chromium; with `home`, the HOME whose NSS database (.pki/nssdb) says which CAs it trusts."""
+    env = {**os.environ, "HOME": str(home)} if home else None
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, env=env)
         try:
             yield browser
         finally:

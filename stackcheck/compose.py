@@ -30,7 +30,7 @@ from pathlib import Path
 
 from testcontainers.compose import DockerCompose
 
-from . import docker
+from . import docker, tls
 from .paths import ROOT, STACK_DIR, STATE_DIR
 
 IMAGES_ENV = STACK_DIR / "images.env"
@@ -45,7 +45,7 @@ _PROJECT_RE = re.compile(rf"^{PROJECT_PREFIX}(\d+)-[0-9a-f]+$")
 TEST_FILES = ("compose.yml", "compose.prod.yml", "compose.test.yml")
 PROFILES = ("prod",)
 # The ports compose.test.yml publishes on 127.0.0.1, each from a variable of the env file.
-TEST_PORTS = {"nginx": "TEST_PORT_NGINX", "backend": "TEST_PORT_BACKEND",
+TEST_PORTS = {"nginx": "TEST_PORT_NGINX", "nginx-tls": "TEST_PORT_NGINX_TLS", "backend": "TEST_PORT_BACKEND",
               "postgres": "TEST_PORT_POSTGRES", "redis": "TEST_PORT_REDIS",
               "gemini-mock": "TEST_PORT_MODEL"}
 # Below Linux's ephemeral range (32768-60999), so outgoing connections never take them.
@@ -187,8 +187,11 @@ class ComposeStack(DockerCompose):
         model_key = {"GEMINI_API_KEY": secrets.token_urlsafe(24)}
         secrets_dir = STATE_DIR / f"{self.project}.secrets"
         ports = dict(zip(TEST_PORTS.values(), map(str, free_port_block(len(TEST_PORTS)))))
+        # nginx serves HTTPS with a certificate from the run's own throwaway CA.
+        certs = tls.issue(self.tls_dir, ["127.0.0.1", "localhost"])
         env = {"COMPOSE_PROJECT_NAME": self.project, "IMAGE_TAG": IMAGE_TAG,
-               "SECRETS_DIR": str(secrets_dir), **ports, **passwords, **model_key}
+               "SECRETS_DIR": str(secrets_dir), "CERTS_DIR": str(certs.fullchain.parent),
+               **ports, **passwords, **model_key}
         self._env_path.touch(mode=0o600)
         self._env_path.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         # The prod file mounts secrets from files (read-only containers refuse the
@@ -202,6 +205,11 @@ class ComposeStack(DockerCompose):
     @cached_property
     def compose_command_property(self) -> list[str]:
         return [*super().compose_command_property, "--project-name", self.project]
+
+    @property
+    def tls_dir(self) -> Path:
+        """The run's CA (ca.pem) and nginx's certificate and key."""
+        return STATE_DIR / f"{self.project}.tls"
 
     @property
     def settings(self) -> dict[str, str]:

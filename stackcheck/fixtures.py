@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from contextlib import contextmanager, nullcontext
 
 import allure
@@ -15,6 +16,7 @@ from .compose import ComposeStack, new_project_name, signals_deferred, sweep_orp
 from .paths import EVIDENCE_DIR
 from .reporting.evidence import StackEvidence, collect
 from .target import Target, local_target, remote_target
+from . import tls
 
 
 def _log(message: str) -> None:
@@ -88,9 +90,14 @@ def stack(request: pytest.FixtureRequest):
 def target(request: pytest.FixtureRequest) -> Target:
     config = request.config
     if config.getoption("--target") == "remote":
-        return remote_target(config.getoption("--base-url"), config.getoption("--project"),
-                             config.getoption("--docker-host"))
-    return local_target(request.getfixturevalue("stack"))
+        found = remote_target(config.getoption("--base-url"), config.getoption("--project"),
+                              config.getoption("--docker-host"), config.getoption("--http-url"),
+                              config.getoption("--ca-bundle"))
+    else:
+        found = local_target(request.getfixturevalue("stack"))
+    if found.ca_bundle:
+        tls.trust(Path(found.ca_bundle))
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -106,9 +113,11 @@ def backend_openapi(target: Target) -> dict:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(target: Target):
+    """Chromium, trusting the target's CA as a user's browser trusts a public one."""
     from .browser import chromium
-    with chromium() as instance:
+    home = tls.browser_home(Path(target.ca_bundle)) if target.ca_bundle else None
+    with chromium(home) as instance:
         yield instance
 
 

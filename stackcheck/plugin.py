@@ -55,6 +55,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "at --base-url, controlled through --docker-host [env STACKCHECK_TARGET]")
     group.addoption("--base-url", default=os.environ.get("STACKCHECK_BASE_URL"),
                     help="remote target: nginx's URL, e.g. https://staging.example.com [env STACKCHECK_BASE_URL]")
+    group.addoption("--ca-bundle", default=os.environ.get("STACKCHECK_CA_BUNDLE"),
+                    help="remote target: a CA (PEM) that signed its certificate, trusted besides the "
+                         "system's roots, e.g. staging's own [env STACKCHECK_CA_BUNDLE]")
+    group.addoption("--http-url", default=os.environ.get("STACKCHECK_HTTP_URL"),
+                    help="remote target: its plain-HTTP URL, for the redirect tests (default: port 80 "
+                         "of an https --base-url on port 443) [env STACKCHECK_HTTP_URL]")
     group.addoption("--docker-host", default=os.environ.get("DOCKER_HOST"),
                     help="remote target: its Docker engine, e.g. ssh://deploy@vps.example.com [env DOCKER_HOST]")
     group.addoption("--project", default=os.environ.get("STACKCHECK_PROJECT", "stock-analyst"),

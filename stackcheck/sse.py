@@ -111,6 +111,7 @@ class Recording:
     unterminated: str = ""                    # a frame cut off by the end of the stream
     body: str = ""                            # the answer, when it was not a success
     deadline: float | None = None             # when the reader gave up on a stream that went on
+    http_version: str = ""                    # as negotiated: "HTTP/1.1", "HTTP/2"
 
     @property
     def never_ended(self) -> str | None:
@@ -196,7 +197,7 @@ def record(client: httpx.Client, method: str, url: str, deadline: float | None =
     started = time.monotonic()
     with client.stream(method, url, **kwargs) as response:
         rec = Recording(status=response.status_code, headers=dict(response.headers),
-                        ttfb=time.monotonic() - started)
+                        ttfb=time.monotonic() - started, http_version=response.http_version)
         try:
             if not response.is_success:
                 rec.body = response.read().decode("utf-8", errors="replace")

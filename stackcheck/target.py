@@ -32,7 +32,7 @@ SECRET_FILES = {"postgres": "/run/secrets/postgres_password", "redis": "/run/sec
 @dataclass(frozen=True)
 class Target:
     kind: str                            # "local" or "remote"
-    base_url: str                        # through nginx, as a browser sees it
+    base_url: str                        # through nginx, as a browser sees it (https:// where served)
     project: str                         # compose project, for Docker control and evidence
     backend_url: str | None = None       # the backend without the proxy
     model_mock_url: str | None = None    # the Gemini-API test server's admin API (the bundled stack only)
@@ -40,6 +40,12 @@ class Target:
     redis: dict | None = None            # redis.Redis(**redis)
     docker_host: str | None = None       # None: the local engine, whose host PIDs we can signal
     secrets: tuple[str, ...] = ()        # secret values, to prove they leak nowhere
+    http_url: str | None = None          # plain HTTP, port 80's role: the redirect to HTTPS
+    ca_bundle: str | None = None         # the CA that signed the target's certificate, trusted besides the public roots
+
+    @property
+    def https(self) -> bool:
+        return self.base_url.startswith("https://")
 
     def require(self, what: str):
         """The named access, or a skip that names what this target lacks (never a pass)."""
@@ -100,7 +106,9 @@ def local_target(stack: ComposeStack) -> Target:
     env = stack.settings
     return Target(
         kind="local",
-        base_url=f"http://127.0.0.1:{stack.port('nginx')}",
+        base_url=f"https://127.0.0.1:{stack.port('nginx-tls')}",
+        http_url=f"http://127.0.0.1:{stack.port('nginx')}",
+        ca_bundle=str(stack.tls_dir / "ca.pem"),
         project=stack.project,
         backend_url=f"http://127.0.0.1:{stack.port('backend')}",
         model_mock_url=f"http://127.0.0.1:{stack.port('gemini-mock')}",
@@ -112,8 +120,17 @@ def local_target(stack: ComposeStack) -> Target:
     )
 
 
-def remote_target(base_url: str, project: str, docker_host: str | None) -> Target:
-    """A Target for a deployed stack, reached over HTTP and the (remote) Docker API only."""
+def plain_http_url(base_url: str) -> str | None:
+    """Port 80 of an HTTPS URL on the default port; None where it cannot be known."""
+    url = httpx.URL(base_url)
+    if url.scheme == "https" and url.port is None:
+        return f"http://{url.host}"
+    return None
+
+
+def remote_target(base_url: str, project: str, docker_host: str | None,
+                  http_url: str | None = None, ca_bundle: str | None = None) -> Target:
+    """A Target for a deployed stack, reached over HTTP(S) and the (remote) Docker API only."""
     if docker_host:
         os.environ["DOCKER_HOST"] = docker_host  # every docker and compose call goes there
     found = docker.containers(project)
@@ -130,4 +147,6 @@ def remote_target(base_url: str, project: str, docker_host: str | None) -> Targe
                     if (value := docker.run("exec", docker.name(found[svc]), "cat", path).stdout.strip()))
     engine = docker_host or os.environ.get("DOCKER_HOST", "")
     return Target(kind="remote", base_url=base_url.rstrip("/"), project=project, db=db,
-                  docker_host=None if engine.startswith("unix://") else engine or None, secrets=secrets)
+                  docker_host=None if engine.startswith("unix://") else engine or None, secrets=secrets,
+                  http_url=(http_url or plain_http_url(base_url) or "").rstrip("/") or None,
+                  ca_bundle=ca_bundle)

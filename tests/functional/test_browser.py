@@ -70,7 +70,7 @@ def test_pages_load_without_console_errors(page, path):
     assert page.console_errors == [], page.console_errors
 
 
-def test_an_analysis_shows_timeline_items_live_and_the_answer_once(page, pacing):
+def test_an_analysis_shows_timeline_items_live_and_the_answer_once(page, pacing, target):
     fill_analysis(page, "GOOG", "How is the trend?")
     started = time.monotonic()
     page.get_by_test_id("run-button").click()
@@ -94,6 +94,11 @@ def test_an_analysis_shows_timeline_items_live_and_the_answer_once(page, pacing)
     expect(final).to_have_count(1)
     assert "GOOG" in final.inner_text()
     assert page.console_errors == [], page.console_errors
+    # Over HTTPS the browser negotiates HTTP/2, and the stream it read live came over it.
+    streamed_over = page.evaluate("performance.getEntriesByType('resource')"
+                                  ".filter(e => e.name.endsWith('/run_sse')).map(e => e.nextHopProtocol)")
+    assert streamed_over == (["h2"] if target.https else ["http/1.1"]), \
+        f"the stream's protocol, as Chromium reports it: {streamed_over}"
     allure.attach(page.get_by_test_id("timeline").screenshot(), name="agent timeline",
                   attachment_type=allure.attachment_type.PNG)
 

@@ -14,9 +14,18 @@ from stackcheck import AgentClient, Run
 from stackcheck.model import ModelMock
 
 
+@pytest.fixture(scope="module", params=["HTTP/1.1", "HTTP/2"])
+def protocol(request, target) -> str:
+    """Every stream test runs over both protocols a browser may get: HTTP/2 (over TLS) changes
+    framing and flow control between nginx and the client, and can buffer what HTTP/1.1 did not."""
+    if request.param == "HTTP/2" and not target.https:
+        pytest.skip(f"HTTP/2 needs HTTPS, and the target {target.base_url} is plain HTTP")
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def agent(target, accounts):
-    with AgentClient(target.base_url, accounts.new()) as client:
+def agent(target, accounts, protocol):
+    with AgentClient(target.base_url, accounts.new(), http2=protocol == "HTTP/2") as client:
         yield client
 
 
@@ -31,30 +40,41 @@ def goog(agent) -> Run:
     return run
 
 
-def test_the_stream_is_served_as_unbuffered_uncompressed_event_stream(goog, target, accounts):
+def test_the_stream_is_served_as_unbuffered_uncompressed_event_stream(goog, target, accounts, protocol):
     headers = goog.recording.headers
     assert goog.recording.status == 200
+    assert goog.recording.http_version == protocol, \
+        f"asked for {protocol}, the stream came over {goog.recording.http_version}"
     assert headers["content-type"].startswith("text/event-stream"), headers
     assert "content-encoding" not in headers, f"the stream was compressed: {headers}"
     assert "no-cache" in headers.get("cache-control", "") and "no-transform" in headers.get("cache-control", "")
     # nginx consumes X-Accel-Buffering (it is addressed to the proxy), so look behind it.
-    with AgentClient(target.require("backend_url"), accounts.new()) as direct:
+    with AgentClient(target.base_url, accounts.new(), backend_url=target.require("backend_url")) as direct:
         behind = direct.run("Analyze GOOG")
     assert behind.recording.headers.get("x-accel-buffering") == "no", behind.recording.headers
 
 
+def running_nginx_config(target) -> str:
+    """The config nginx runs, as stack/nginx/start-nginx.sh rendered it, with every include
+    expanded (`nginx -T` would need a writable pid file, which the read-only container refuses)."""
+    def expand(path: str) -> str:
+        text = target.exec("nginx", "cat", path)
+        return re.sub(r"^\s*include\s+(/\S+);", lambda m: expand(m.group(1)) if "*" not in m.group(1) else m.group(0),
+                      text, flags=re.M)
+    return expand("/tmp/nginx/nginx.conf")
+
+
 def test_nginx_itself_never_buffers_or_compresses_the_stream(target):
     """Not only because the backend asks: X-Accel-Buffering hides a buffering proxy config
-    until a new backend route, or a second proxy, drops the header."""
-    # The config nginx runs, as stack/nginx/start-nginx.sh rendered it (`nginx -T` would need
-    # a writable pid file, which the read-only container refuses).
-    config = target.exec("nginx", "cat", "/tmp/nginx/nginx.conf")
-    location = re.search(r"location = /run_sse \{(.*?)\}", config, re.S)
-    assert location, "no `location = /run_sse` block in the running nginx config"
-    directives = {" ".join(line.split()).rstrip(";") for line in location.group(1).splitlines()}
-    missing = {"proxy_buffering off", "gzip off"} - directives
-    assert not missing, f"the /run_sse location lacks {sorted(missing)}: nginx would buffer or " \
-                        f"compress the event stream whenever the upstream omits X-Accel-Buffering"
+    until a new backend route, or a second proxy, drops the header. Every server's /run_sse
+    location is judged: the HTTPS server's as well as the plain one's."""
+    locations = re.findall(r"location = /run_sse \{(.*?)\}", running_nginx_config(target), re.S)
+    assert locations, "no `location = /run_sse` block in the running nginx config"
+    for location in locations:
+        directives = {" ".join(line.split()).rstrip(";") for line in location.splitlines()}
+        missing = {"proxy_buffering off", "gzip off"} - directives
+        assert not missing, f"a /run_sse location lacks {sorted(missing)}: nginx would buffer or " \
+                            f"compress the event stream whenever the upstream omits X-Accel-Buffering"
 
 
 def test_the_timeline_is_call_response_partials_then_one_final_text(goog):

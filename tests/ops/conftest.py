@@ -212,7 +212,7 @@ def ops():
         (work / "env").touch(mode=0o600)
         (work / "env").write_text(
             f"POSTGRES_PASSWORD={secrets.token_urlsafe(24)}\nREDIS_PASSWORD={secrets.token_urlsafe(24)}\n"
-            f"IMAGE_NAMESPACE={project}\nHTTP_PORT=127.0.0.1:\n"
+            f"IMAGE_NAMESPACE={project}\nHTTP_PORT=127.0.0.1:\nHTTPS_PORT=127.0.0.1:\n"
             f"BACKUP_INTERVAL={BACKUP_INTERVAL}\nBACKUP_KEEP={BACKUP_KEEP}\n")
         ops = OpsProject(project, work)
         ops.ok("up")

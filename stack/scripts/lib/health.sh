@@ -2,10 +2,14 @@
 # Health: each service's state and healthcheck, nginx's checks from this host, and the
 # evidence printed when a start fails.
 
-# http_status URL: the status code, 000 when nothing answers.
+# http_status URL: the status code, 000 when nothing answers. An https URL is checked with
+# curl, without verifying the certificate: this checks the service, `stack cert status` the
+# certificate (a first start serves a self-signed placeholder).
 http_status() {
   if command -v curl >/dev/null 2>&1; then
-    curl -s -o /dev/null -m 5 -w '%{http_code}' "$1" 2>/dev/null || true
+    curl -sk -o /dev/null -m 5 -w '%{http_code}' "$1" 2>/dev/null || true
+  elif [[ "$1" == https://* ]]; then
+    echo "000 (curl is needed for https)"
   else
     local hostport="${1#http://}" path host port line
     path="/${hostport#*/}"; hostport="${hostport%%/*}"; host="${hostport%:*}"; port="${hostport##*:}"
@@ -14,14 +18,16 @@ http_status() {
   fi
 }
 
-# nginx's published address, for checks from this host: a wildcard bind becomes 127.0.0.1.
+# nginx's published address, for checks from this host: HTTPS where it is published (port
+# 80 then only redirects), else HTTP; a wildcard bind becomes 127.0.0.1.
 nginx_url() {
-  local addr host port
-  addr="$(compose port nginx 8080 2>/dev/null | head -n 1)" || true
+  local addr host port scheme=https
+  addr="$(compose port nginx 8443 2>/dev/null | head -n 1)" || true
+  [ -n "$addr" ] || { scheme=http; addr="$(compose port nginx 8080 2>/dev/null | head -n 1)" || true; }
   [ -n "$addr" ] || return 1
   host="${addr%:*}"; port="${addr##*:}"
   case "$host" in 0.0.0.0|"[::]"|::|"") host=127.0.0.1 ;; esac
-  echo "http://$host:$port"
+  echo "$scheme://$host:$port"
 }
 
 # check_health [SVC...]: prints a table; returns 1 unless every service is running and
@@ -49,7 +55,7 @@ check_health() {
         [ "$code" = 200 ] || bad=1
       done
     else
-      printf '  nginx publishes no port for 8080: HTTP checks not possible\n'
+      printf '  nginx publishes neither 8443 nor 8080: HTTP checks not possible\n'
       bad=1
     fi
   fi
