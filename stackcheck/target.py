@@ -42,6 +42,7 @@ class Target:
     secrets: tuple[str, ...] = ()        # secret values, to prove they leak nowhere
     http_url: str | None = None          # plain HTTP, port 80's role: the redirect to HTTPS
     ca_bundle: str | None = None         # the CA that signed the target's certificate, trusted besides the public roots
+    certs_dir: str | None = None         # where nginx takes its certificate from (the bundled stack: a bind mount)
 
     @property
     def https(self) -> bool:
@@ -109,6 +110,7 @@ def local_target(stack: ComposeStack) -> Target:
         base_url=f"https://127.0.0.1:{stack.port('nginx-tls')}",
         http_url=f"http://127.0.0.1:{stack.port('nginx')}",
         ca_bundle=str(stack.tls_dir / "ca.pem"),
+        certs_dir=str(stack.tls_dir),
         project=stack.project,
         backend_url=f"http://127.0.0.1:{stack.port('backend')}",
         model_mock_url=f"http://127.0.0.1:{stack.port('gemini-mock')}",

@@ -54,27 +54,49 @@ def _pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
+def _ca(folder: Path, now: dt.datetime, days: int) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """The folder's CA: made on first use, then kept, so a renewed certificate stays trusted."""
+    cert_path, key_path = folder / "ca.pem", folder / "ca-key.pem"
+    if key_path.exists():
+        return (x509.load_pem_x509_certificate(cert_path.read_bytes()),
+                serialization.load_pem_private_key(key_path.read_bytes(), password=None))
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = _name(f"stackcheck throwaway CA {now:%Y-%m-%d %H:%M:%S}")
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days + 30))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                         content_commitment=False, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False,
+                                         encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(key, hashes.SHA256()))
+    key_path.touch(mode=0o600)
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    cert_path.write_bytes(_pem(cert))
+    return cert, key
+
+
+def _write(path: Path, data: bytes, mode: int) -> None:
+    """Whole or not at all: nginx's watcher may read at any moment."""
+    part = path.with_suffix(".part")
+    part.write_bytes(data)
+    part.chmod(mode)
+    os.replace(part, path)
+
+
 def issue(folder: Path, hosts: list[str], days: int = VALID_DAYS) -> Issued:
-    """A new CA and a server certificate for `hosts`, valid `days`, written to `folder`."""
+    """A server certificate for `hosts`, valid `days`, signed by the folder's CA (made on
+    first use): a second call is a renewal, with a new key."""
     folder.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.timezone.utc)
-    start, end = now - dt.timedelta(minutes=5), now + dt.timedelta(days=days)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = _name(f"stackcheck throwaway CA {now:%Y-%m-%d %H:%M:%S}")
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(start).not_valid_after(end)
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False,
-                                       data_encipherment=False, key_agreement=False,
-                                       encipher_only=False, decipher_only=False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
+    ca, ca_key = _ca(folder, now, days)
     key = ec.generate_private_key(ec.SECP256R1())
-    server = (x509.CertificateBuilder().subject_name(_name(hosts[0])).issuer_name(ca_name)
+    server = (x509.CertificateBuilder().subject_name(_name(hosts[0])).issuer_name(ca.subject)
               .public_key(key.public_key()).serial_number(x509.random_serial_number())
-              .not_valid_before(start).not_valid_after(end)
+              .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
               .add_extension(x509.SubjectAlternativeName([_san(h) for h in hosts]), critical=False)
               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
@@ -82,13 +104,17 @@ def issue(folder: Path, hosts: list[str], days: int = VALID_DAYS) -> Issued:
                              critical=False)
               .sign(ca_key, hashes.SHA256()))
     issued = Issued(folder / "ca.pem", folder / "fullchain.pem", folder / "privkey.pem")
-    issued.ca.write_bytes(_pem(ca))
-    issued.fullchain.write_bytes(_pem(server))
-    issued.key.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                             serialization.NoEncryption()))
-    # nginx reads it as uid 101 from a bind mount; a throwaway key guards nothing.
-    issued.key.chmod(0o644)
+    # The key first: nginx's watcher installs a pair once the certificate changes. It reads the
+    # key as uid 101 from a bind mount; a throwaway key guards nothing.
+    _write(issued.key, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption()), 0o644)
+    _write(issued.fullchain, _pem(server), 0o644)
     return issued
+
+
+def served_certificate(host: str, port: int) -> str:
+    """The PEM certificate a server presents now (unverified: this only tells which one)."""
+    return ssl.get_server_certificate((host, port), timeout=10)
 
 
 def trust(ca: Path) -> Path:

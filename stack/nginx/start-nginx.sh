@@ -70,10 +70,12 @@ watch_certificate() {
   while sleep "$NGINX_CERT_CHECK_SECONDS"; do
     now="$(fingerprint)"
     [ "$now" != "$seen" ] || continue
-    seen="$now"
     rm -f "$CONF/certs/placeholder"
-    install_certificate && nginx -c "$CONF/nginx.conf" -s reload \
-      && echo "start-nginx: certificate changed: nginx reloaded" >&2
+    # A failed reload (a key that does not match) keeps the old certificate; try again later.
+    if install_certificate && nginx -c "$CONF/nginx.conf" -s reload; then
+      seen="$now"
+      echo "start-nginx: certificate changed: nginx reloaded" >&2
+    fi
   done
 }
 

@@ -7,15 +7,18 @@ the other stream tests (test_sse_timeline.py runs each over HTTP/1.1 and HTTP/2)
 """
 
 import re
-from pathlib import Path
+import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import allure
 import httpx
 import pytest
 
-from stackcheck import slo
-from stackcheck.tls import scan
+from stackcheck import AgentClient, slo
+from stackcheck.model import ModelMock
+from stackcheck.tls import issue, scan, served_certificate
 
 TLS = slo.section("tls")
 PATHS = ["/", "/watchlists?tab=1", "/api/v1/stocks", "/run_sse"]
@@ -99,3 +102,30 @@ def test_the_certificate_is_far_from_expiry(posture):
     if posture.days_left < days["warn"]:
         warnings.warn(f"the certificate expires in {posture.days_left:.1f} days: renewal should have "
                       f"happened at 30 days", stacklevel=1)
+
+
+@pytest.mark.slow
+def test_a_renewed_certificate_is_served_without_dropping_an_open_stream(https, accounts):
+    """Renewal (certbot's deploy hook, or `stack cert install`) writes a new certificate;
+    nginx picks it up with a graceful reload while an agent run is streaming. Catches: a
+    renewal nginx never loads (it would expire in use), and a reload that cuts open streams."""
+    folder, url = Path(https.require("certs_dir")), httpx.URL(https.base_url)
+    model = ModelMock(https.require("model_mock_url"))
+    pause = 8  # the model's silence, long enough for the watcher (2 s here) to reload meanwhile
+    before = served_certificate(url.host, url.port)
+    with AgentClient(https.base_url, accounts.new("renew")) as agent, ThreadPoolExecutor(1) as pool:
+        session = agent.create_session()
+        model.use(session, "slow_first_token", seconds=pause)
+        started = time.monotonic()
+        running = pool.submit(agent.run, "Analyze MSFT", session)
+        time.sleep(1)  # the stream is open
+        issue(folder, [url.host, "localhost"])
+        while (served := served_certificate(url.host, url.port)) == before and time.monotonic() - started < pause:
+            time.sleep(0.25)
+        reloaded_at = time.monotonic() - started
+        run = running.result()
+    assert served != before, f"nginx still serves the old certificate {pause} s after the renewal"
+    rec = run.recording
+    assert reloaded_at < rec.total, f"the reload at {reloaded_at:.1f} s came after the stream ended ({rec.total:.1f} s)"
+    assert rec.transport_error is None, f"the reload cut the open stream: {rec.summary()}"
+    assert run.timeline.texts and not run.timeline.errors, rec.summary()

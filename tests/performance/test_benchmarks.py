@@ -129,3 +129,35 @@ def test_the_proxy_cost_is_measured_on_the_same_endpoint(target, accounts, summa
                 note=f"{url}: {through:.1f} ms via nginx, {behind:.1f} ms direct, {PROXY_PAIRS} pairs")
     summary.add("nginx added latency (median)", through - behind, "ms", fail=limit)
     assert through - behind < limit, f"nginx adds {through - behind:.1f} ms per request (limit {limit} ms)"
+
+
+TLS_SAMPLES = 60
+
+
+def test_what_tls_costs_beside_plain_http(target, summary):
+    """What HTTPS adds to a new connection (the handshake) and to a request on a kept-alive
+    one, against plain HTTP to the same nginx in the same run, interleaved. Both answers come
+    from nginx itself (its health on HTTPS, port 80's redirect), so only TLS differs.
+    Catches: a handshake gone slow (a huge key, a cipher without hardware support)."""
+    if not target.https:
+        pytest.skip(f"the target {target.base_url} is not served over HTTPS")
+    urls = {"https": f"{target.base_url}/nginx-health", "http": f"{target.require('http_url')}/nginx-health"}
+    first: dict[str, list[float]] = {"https": [], "http": []}
+    again: dict[str, list[float]] = {"https": [], "http": []}
+    for _ in range(TLS_SAMPLES):
+        for scheme, url in urls.items():
+            with httpx.Client(timeout=10) as client:  # its TLS context is made here, untimed
+                for times in (first, again):
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    times[scheme].append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == (200 if scheme == "https" else 301), response
+    limits = slo.section("tls")
+    handshake = median(first["https"]) - median(first["http"])
+    per_request = median(again["https"]) - median(again["http"])
+    summary.add("TLS: added to a new connection (handshake)", handshake, "ms", fail=limits["handshake_added_ms"],
+                note=f"median of {TLS_SAMPLES}: {median(first['https']):.2f} ms HTTPS, {median(first['http']):.2f} ms HTTP")
+    summary.add("TLS: added to a kept-alive request", per_request, "ms", fail=limits["request_added_ms"],
+                note=f"median of {TLS_SAMPLES}: {median(again['https']):.2f} ms HTTPS, {median(again['http']):.2f} ms HTTP")
+    assert handshake < limits["handshake_added_ms"], f"a TLS handshake adds {handshake:.1f} ms"
+    assert per_request < limits["request_added_ms"], f"TLS adds {per_request:.1f} ms to a kept-alive request"
