@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from stackcheck import service_names
 from stackcheck.backup import compare_tables
 from stackcheck.docker import containers
 
@@ -24,7 +25,8 @@ INSERT INTO proof.quotes SELECT s, date '2020-01-01' + d, random() * 100
   FROM unnest(ARRAY['AAPL', 'MSFT', 'GOOG', 'AMZN']) s, generate_series(0, 1999) d;
 CREATE TABLE proof.empty (x int);
 """
-PROD_SERVICES = {"nginx", "frontend", "backend", "postgres", "redis", "backup"}
+# What `stack --prod up` runs: the compose files' prod services, as a deployed host has them.
+PROD_SERVICES = set(service_names("remote"))
 
 
 @pytest.fixture(scope="module")
