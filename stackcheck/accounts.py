@@ -128,6 +128,6 @@ class Accounts:
         """A client with no session, as a visitor who never signed in."""
         return client(self.base_url, timeout)
 
-    def client(self, account: Account | None = None, timeout: float = 30) -> Client:
+    def client(self, account: Account | None = None, timeout: float = 30, http2: bool = False) -> Client:
         """A client signed in as `account` (a new one when not given)."""
-        return signed_in(self.base_url, account or self.new(), timeout=timeout)
+        return signed_in(self.base_url, account or self.new(), timeout=timeout, http2=http2)

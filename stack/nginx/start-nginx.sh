@@ -60,12 +60,14 @@ install_certificate() {
   fi
 }
 
-fingerprint() { cat "$CERTS/fullchain.pem" "$CERTS/privkey.pem" 2>/dev/null | md5sum; }
+# Before the first certificate there is nothing to read: that too is a fingerprint.
+fingerprint() { { cat "$CERTS/fullchain.pem" "$CERTS/privkey.pem" 2>/dev/null || true; } | md5sum; }
 
 # A renewed certificate: nginx's graceful reload starts new workers with it, and the old
 # ones finish their open requests (event streams included) before they exit.
 watch_certificate() {
   local seen now
+  set +e  # a watcher that dies on one failed read would never load a renewal
   seen="$(fingerprint)"
   while sleep "$NGINX_CERT_CHECK_SECONDS"; do
     now="$(fingerprint)"

@@ -86,8 +86,17 @@ def test_session_create(benchmark, http, summary):
     bench(benchmark, summary, lambda: http.post(f"/apps/{APP}/users/{user}/sessions", json={}), ok)
 
 
-def test_first_sse_event(benchmark, http, summary):
-    """Until the first agent event arrives; the stream is then closed (the rest is load-tested)."""
+@pytest.mark.parametrize("protocol", ["HTTP/1.1", "HTTP/2"])
+def test_first_sse_event(benchmark, accounts, target, summary, protocol):
+    """Until the first agent event arrives; the stream is then closed (the rest is load-tested).
+    Over each protocol a browser may get: HTTP/2 where the stack serves HTTPS."""
+    if protocol == "HTTP/2" and not target.https:
+        pytest.skip(f"HTTP/2 needs HTTPS, and the target {target.base_url} is plain HTTP")
+    with accounts.client(timeout=15, http2=protocol == "HTTP/2") as http:
+        first_sse_event(benchmark, http, summary, protocol)
+
+
+def first_sse_event(benchmark, http, summary, protocol: str) -> None:
     user = signed_in_user(http)
     sessions = iter([http.post(f"/apps/{APP}/users/{user}/sessions", json={}).json()["id"]
                      for _ in range(ROUNDS + 1)])
@@ -97,6 +106,7 @@ def test_first_sse_event(benchmark, http, summary):
                 "new_message": {"role": "user", "parts": [{"text": "Analyze GOOG"}]}}
         parser = SSEParser()
         with http.stream("POST", "/run_sse", json=body, headers={"Accept": "text/event-stream"}) as response:
+            assert response.http_version == protocol, f"asked for {protocol}, got {response.http_version}"
             for chunk in response.iter_text():
                 if frames := [f for f in parser.feed(chunk, 0) if f.data is not None]:
                     return frames[0].json()
