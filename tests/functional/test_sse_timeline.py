@@ -57,10 +57,13 @@ def test_the_stream_is_served_as_unbuffered_uncompressed_event_stream(goog, targ
 def running_nginx_config(target) -> str:
     """The config nginx runs, as stack/nginx/start-nginx.sh rendered it, with every include
     expanded (`nginx -T` would need a writable pid file, which the read-only container refuses)."""
+    files: dict[str, str] = {}  # each file read once: a remote target's exec costs an SSH round trip
+
     def expand(path: str) -> str:
-        text = target.exec("nginx", "cat", path)
+        if path not in files:
+            files[path] = target.exec("nginx", "cat", path)
         return re.sub(r"^\s*include\s+(/\S+);", lambda m: expand(m.group(1)) if "*" not in m.group(1) else m.group(0),
-                      text, flags=re.M)
+                      files[path], flags=re.M)
     return expand("/tmp/nginx/nginx.conf")
 
 
