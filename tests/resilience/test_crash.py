@@ -38,25 +38,26 @@ def test_a_crash_of_the_app_under_init_through_docker_exec_is_restarted_too(faul
 
 
 def test_a_backend_crash_mid_stream_fails_the_run_cleanly_and_the_next_run_works(faults, target, accounts):
-    outcome, account = {}, accounts.new("crash")
+    outcome = {}
     model = ModelMock(target.require("model_mock_url"))
-
-    def stream():
-        with AgentClient(target.base_url, account, timeout=30) as agent:
-            # An answer whose chunks come 3 s apart (about 24 s in all): the crash lands mid-stream.
-            session = agent.create_session()
-            model.use(session, "slow_chunks", seconds=3)
-            outcome["run"] = agent.run("How is WTI doing?", session_id=session)
-
-    reader = threading.Thread(target=stream, daemon=True)
-    reader.start()
-    time.sleep(2)
-    assert reader.is_alive(), f"the run ended before the crash: {outcome}"
-    with faults.crash("backend") as crash:
-        crashed = time.monotonic()
-        reader.join(timeout=15)
-        ended_after = time.monotonic() - crashed
-        assert not reader.is_alive(), "the client still waits 15 s after the backend crashed: a hang"
+    with AgentClient(target.base_url, accounts.new("crash"), timeout=30) as agent:
+        # An answer whose chunks come 3 s apart (about 24 s in all): the crash lands mid-stream.
+        session = agent.create_session()
+        model.use(session, "slow_chunks", seconds=3)
+        reader = threading.Thread(target=lambda: outcome.update(run=agent.run("How is WTI doing?", session_id=session)),
+                                  daemon=True)
+        reader.start()
+        # The model's second call (the answer) has begun: the tool's call and result are on
+        # the stream, and the slow answer has at least 20 s to go.
+        deadline = time.monotonic() + 20
+        while len(model.requests(session)) < 2 and reader.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert reader.is_alive(), f"the run ended before the crash: {outcome}"
+        with faults.crash("backend") as crash:
+            crashed = time.monotonic()
+            reader.join(timeout=15)
+            ended_after = time.monotonic() - crashed
+            assert not reader.is_alive(), "the client still waits 15 s after the backend crashed: a hang"
     assert_recovered(crash, "backend")
 
     rec = outcome["run"].recording
