@@ -38,9 +38,9 @@ def test_a_crash_of_the_app_under_init_through_docker_exec_is_restarted_too(faul
 
 
 def test_a_backend_crash_mid_stream_fails_the_run_cleanly_and_the_next_run_works(faults, target, accounts):
-    outcome = {}
+    outcome, account = {}, accounts.new("crash")
     model = ModelMock(target.require("model_mock_url"))
-    with AgentClient(target.base_url, accounts.new("crash"), timeout=30) as agent:
+    with AgentClient(target.base_url, account, timeout=30) as agent:
         # An answer whose chunks come 3 s apart (about 24 s in all): the crash lands mid-stream.
         session = agent.create_session()
         model.use(session, "slow_chunks", seconds=3)
