@@ -87,7 +87,13 @@ def stack(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
-def target(request: pytest.FixtureRequest) -> Target:
+def trust_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where this run keeps what makes its clients trust the target's CA."""
+    return tmp_path_factory.mktemp("trust")
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest, trust_dir: Path) -> Target:
     config = request.config
     if config.getoption("--target") == "remote":
         found = remote_target(config.getoption("--base-url"), config.getoption("--project"),
@@ -96,7 +102,7 @@ def target(request: pytest.FixtureRequest) -> Target:
     else:
         found = local_target(request.getfixturevalue("stack"))
     if found.ca_bundle:
-        tls.trust(Path(found.ca_bundle))
+        tls.trust(Path(found.ca_bundle), trust_dir)
     return found
 
 
@@ -113,10 +119,10 @@ def backend_openapi(target: Target) -> dict:
 
 
 @pytest.fixture(scope="session")
-def browser(target: Target):
+def browser(target: Target, trust_dir: Path):
     """Chromium, trusting the target's CA as a user's browser trusts a public one."""
     from .browser import chromium
-    home = tls.browser_home(Path(target.ca_bundle)) if target.ca_bundle else None
+    home = tls.browser_home(Path(target.ca_bundle), trust_dir) if target.ca_bundle else None
     with chromium(home) as instance:
         yield instance
 

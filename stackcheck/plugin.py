@@ -19,7 +19,7 @@ from pathlib import Path
 import allure
 import pytest
 
-from .fixtures import accounts, backend_openapi, browser, evidence_on_failure, stack, target  # noqa: F401 - registered as fixtures
+from .fixtures import accounts, backend_openapi, browser, evidence_on_failure, stack, target, trust_dir  # noqa: F401 - registered as fixtures
 from .reporting.environment import write_environment
 from .target import Target
 

@@ -54,6 +54,11 @@ def _pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
 def _ca(folder: Path, now: dt.datetime, days: int) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     """The folder's CA: made on first use, then kept, so a renewed certificate stays trusted."""
     cert_path, key_path = folder / "ca.pem", folder / "ca-key.pem"
@@ -73,8 +78,7 @@ def _ca(folder: Path, now: dt.datetime, days: int) -> tuple[x509.Certificate, ec
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .sign(key, hashes.SHA256()))
     key_path.touch(mode=0o600)
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(_key_pem(key))
     cert_path.write_bytes(_pem(cert))
     return cert, key
 
@@ -106,8 +110,7 @@ def issue(folder: Path, hosts: list[str], days: int = VALID_DAYS) -> Issued:
     issued = Issued(folder / "ca.pem", folder / "fullchain.pem", folder / "privkey.pem")
     # The key first: nginx's watcher installs a pair once the certificate changes. It reads the
     # key as uid 101 from a bind mount; a throwaway key guards nothing.
-    _write(issued.key, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption()), 0o644)
+    _write(issued.key, _key_pem(key), 0o644)
     _write(issued.fullchain, _pem(server), 0o644)
     return issued
 
@@ -117,18 +120,20 @@ def served_certificate(host: str, port: int) -> str:
     return ssl.get_server_certificate((host, port), timeout=10)
 
 
-def trust(ca: Path) -> Path:
-    """Make this process and its children trust `ca` beside the public roots. Returns the bundle."""
-    bundle = ca.with_name("trusted-bundle.pem")
+def trust(ca: Path, folder: Path) -> Path:
+    """Make this process and its children trust `ca` beside the public roots. Returns the
+    bundle, written in `folder` (never beside `ca`: a given CA's folder may not be ours)."""
+    bundle = folder / "trusted-bundle.pem"
     bundle.write_bytes(Path(certifi.where()).read_bytes() + b"\n" + ca.read_bytes())
     os.environ["SSL_CERT_FILE"] = os.environ["REQUESTS_CA_BUNDLE"] = str(bundle)
     os.environ["NODE_EXTRA_CA_CERTS"] = str(ca)  # Playwright's driver (page.request) is Node
     return bundle
 
 
-def browser_home(ca: Path) -> Path:
-    """A HOME whose NSS database trusts `ca`, for Chromium (certutil: Debian's libnss3-tools)."""
-    home = ca.parent / "browser-home"
+def browser_home(ca: Path, folder: Path) -> Path:
+    """A HOME in `folder` whose NSS database trusts `ca`, for Chromium (certutil: Debian's
+    libnss3-tools)."""
+    home = folder / "browser-home"
     nssdb = home / ".pki" / "nssdb"
     if not (nssdb / "cert9.db").exists():
         nssdb.mkdir(parents=True, exist_ok=True)

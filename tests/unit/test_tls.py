@@ -59,7 +59,8 @@ def test_a_renewal_keeps_the_ca_and_changes_the_key(tmp_path):
 def test_trust_adds_the_ca_to_the_public_roots_for_every_client(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "environ", dict(os.environ))  # this run's own trust stays as it is
     issued = tls.issue(tmp_path, ["127.0.0.1"])
-    bundle = tls.trust(issued.ca)
+    (tmp_path / "trust").mkdir()
+    bundle = tls.trust(issued.ca, tmp_path / "trust")
     assert os.environ["SSL_CERT_FILE"] == os.environ["REQUESTS_CA_BUNDLE"] == str(bundle)
     assert os.environ["NODE_EXTRA_CA_CERTS"] == str(issued.ca)
     text = bundle.read_text()
