@@ -6,7 +6,7 @@ Debug it alone: python locustfiles/api_user.py --host http://127.0.0.1:8080
 import random
 import uuid
 
-from _common import StackUser
+from _common import FastStackUser
 from locust import between, run_single_user, task
 
 from stackcheck.load import request_name
@@ -20,7 +20,7 @@ def api(route: str) -> str:
     return request_name("api", f"{API}{route}")
 
 
-class ApiUser(StackUser):
+class ApiUser(FastStackUser):
     slos = ("api", "signin")
     weight = 3
     wait_time = between(1, 2)  # reading the answer; also keeps 50 users under nginx's 50 r/s

@@ -7,7 +7,7 @@ Debug it alone: python locustfiles/page_visitor.py --host http://127.0.0.1:8080
 import random
 import re
 
-from _common import StackUser
+from _common import FastStackUser
 from locust import between, run_single_user, task
 
 from stackcheck.load import request_name
@@ -23,7 +23,7 @@ def assets(html: str) -> list[str]:
     return sorted({m.group(1) for m in found if m})
 
 
-class PageVisitor(StackUser):
+class PageVisitor(FastStackUser):
     slos = ("page",)
     weight = 1
     wait_time = between(2, 5)

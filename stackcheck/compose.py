@@ -44,6 +44,8 @@ _PROJECT_RE = re.compile(rf"^{PROJECT_PREFIX}(\d+)-[0-9a-f]+$")
 # sidecar), with the test override publishing ports on 127.0.0.1.
 TEST_FILES = ("compose.yml", "compose.prod.yml", "compose.test.yml")
 PROFILES = ("prod",)
+# Probes every 2 s (production: 10 s): starts and recoveries are seen within seconds.
+TEST_HEALTHCHECK_INTERVAL = "2s"
 # The ports compose.test.yml publishes on 127.0.0.1, each from a variable of the env file.
 TEST_PORTS = {"nginx": "TEST_PORT_NGINX", "nginx-tls": "TEST_PORT_NGINX_TLS", "backend": "TEST_PORT_BACKEND",
               "postgres": "TEST_PORT_POSTGRES", "redis": "TEST_PORT_REDIS",
@@ -191,7 +193,7 @@ class ComposeStack(DockerCompose):
         certs = tls.issue(self.tls_dir, ["127.0.0.1", "localhost"])
         env = {"COMPOSE_PROJECT_NAME": self.project, "IMAGE_TAG": IMAGE_TAG,
                "SECRETS_DIR": str(secrets_dir), "CERTS_DIR": str(certs.fullchain.parent),
-               **ports, **passwords, **model_key}
+               "HEALTHCHECK_INTERVAL": TEST_HEALTHCHECK_INTERVAL, **ports, **passwords, **model_key}
         self._env_path.touch(mode=0o600)
         self._env_path.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         # The prod file mounts secrets from files (read-only containers refuse the

@@ -105,3 +105,34 @@ def verdicts(samples: list[StatsSample], cpus: int) -> list[slo.Verdict]:
                        spec["memory_mb"], spec["min_samples"], "MiB"),
             slo.budget("cpu_percent", {"average": used.get("cpu_percent", 0)}, len(samples),
                        spec["cpu_percent"], spec["min_samples"], "%")]
+
+
+# --- idle CPU, from each container's cgroup -----------------------------------------------
+# A container's CPU time, counted by the kernel: exact over any window, unlike `docker stats`
+# (one ~1 s sample). It includes each healthcheck's exec. Readable on the Docker host only.
+_CGROUP_CPU = (  # (file, field or None for the whole file, seconds per unit)
+    ("/sys/fs/cgroup/system.slice/docker-{id}.scope/cpu.stat", "usage_usec", 1e-6),  # cgroup v2
+    ("/sys/fs/cgroup/cpuacct/docker/{id}/cpuacct.usage", None, 1e-9),                # cgroup v1
+)
+
+
+def cpu_seconds(container_id: str) -> float:
+    """The CPU time a container has used since it started."""
+    for pattern, field, unit in _CGROUP_CPU:
+        try:
+            text = open(pattern.format(id=container_id)).read()
+        except FileNotFoundError:
+            continue
+        value = text if field is None else re.search(rf"^{field} (\d+)$", text, re.M).group(1)
+        return int(value) * unit
+    raise LookupError(f"no cgroup CPU counter for container {container_id[:12]} on this host")
+
+
+def idle_cpu(containers: dict[str, str], seconds: float) -> dict[str, float]:
+    """Each service's CPU over `seconds` of leaving it alone, in percent of one core.
+    `containers` maps service names to full container ids."""
+    before = {name: cpu_seconds(cid) for name, cid in containers.items()}
+    started = time.monotonic()
+    time.sleep(seconds)
+    elapsed = time.monotonic() - started
+    return {name: (cpu_seconds(cid) - before[name]) / elapsed * 100 for name, cid in containers.items()}

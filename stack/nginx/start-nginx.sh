@@ -16,6 +16,8 @@ set -euo pipefail
 : "${NGINX_HTTPS_PORT:=443}"
 # How often a renewed certificate is looked for (certbot's deploy hook writes it).
 : "${NGINX_CERT_CHECK_SECONDS:=60}"
+# How often the app's servers are looked up in Docker's DNS (a recreated container's new address).
+: "${NGINX_RESOLVE_SECONDS:=5}"
 CONF=/tmp/nginx
 CERTS=/etc/nginx/certs
 
@@ -81,7 +83,44 @@ watch_certificate() {
   done
 }
 
+# nginx 1.22 resolves an upstream block's names once, at start (the `resolve` parameter came
+# in 1.27.3), so this script resolves them: every address of each service (replicas share
+# the load), each with kept-alive connections. A name that does not resolve keeps its last
+# addresses; before any, an address that refuses at once, so nginx answers 502 until then.
+UPSTREAMS="frontend:3000 backend:8000"
+upstreams() {
+  local service name port addresses address
+  for service in $UPSTREAMS; do
+    name="${service%:*}" port="${service#*:}"
+    addresses="$(getent ahostsv4 "$name" | awk '!seen[$1]++ {printf "%s ", $1}')"
+    if [ -n "$addresses" ]; then
+      echo "$addresses" >"$CONF/$name.addresses"
+    else
+      addresses="$(cat "$CONF/$name.addresses" 2>/dev/null || true)"
+    fi
+    printf 'upstream %s {\n' "$name"
+    [ -n "$addresses" ] || printf '    server 127.0.0.1:1;  # not resolved yet: refused at once\n'
+    for address in $addresses; do printf '    server %s:%s;\n' "$address" "$port"; done
+    # Below the 5 s after which uvicorn and Node close an idle connection themselves.
+    printf '    keepalive 16;\n    keepalive_timeout 4s;\n}\n'
+  done
+}
+
+# A new address: a graceful reload, as for a certificate (open streams finish on the old workers).
+watch_upstreams() {
+  local now
+  set +e
+  while sleep "$NGINX_RESOLVE_SECONDS"; do
+    now="$(upstreams)"
+    [ "$now" != "$(<"$CONF/upstreams.conf")" ] || continue
+    printf '%s\n' "$now" >"$CONF/upstreams.conf.new" && mv "$CONF/upstreams.conf.new" "$CONF/upstreams.conf" \
+      && nginx -c "$CONF/nginx.conf" -s reload && echo "start-nginx: upstream addresses changed: nginx reloaded" >&2
+  done
+}
+
 mkdir -p "$CONF"
+upstreams >"$CONF/upstreams.conf"
+watch_upstreams &
 render /etc/nginx/templates/nginx.conf.template "$CONF/nginx.conf"
 render /etc/nginx/templates/app.conf.template "$CONF/app.conf"
 case "$NGINX_TLS" in

@@ -25,8 +25,11 @@ class Settings(BaseSettings):
     postgres_db: str = "stocks"
     postgres_user: str = "stocks"
     postgres_password: str
-    db_pool_size: int = Field(5, ge=1, le=50)
-    db_max_overflow: int = Field(5, ge=0, le=50)
+    # Connections kept open per engine (the app's and ADK's). One that only overflows the pool
+    # is closed when returned: a new one per request under load, each a fork and a SCRAM
+    # handshake on both sides (measured: 1-8 new connections every 2 s at 50 users with 5).
+    db_pool_size: int = Field(10, ge=1, le=50)
+    db_max_overflow: int = Field(10, ge=0, le=50)
     db_connect_timeout_seconds: float = Field(3.0, gt=0, description="connecting to Postgres")
     db_command_timeout_seconds: float = Field(5.0, gt=0, description="any one statement, pool pre-ping included")
 
