@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from stackcheck import signals_deferred
-from stackcheck.compose import pid_alive
+from stackcheck.compose import TEST_HEALTHCHECK_INTERVAL, pid_alive
 from stackcheck.docker import containers, docker, environment, name, project_resources, run
 from stackcheck.docker import remove_project as docker_remove_project
 from stackcheck.paths import STACK_DIR
@@ -213,7 +213,9 @@ def ops():
         (work / "env").write_text(
             f"POSTGRES_PASSWORD={secrets.token_urlsafe(24)}\nREDIS_PASSWORD={secrets.token_urlsafe(24)}\n"
             f"IMAGE_NAMESPACE={project}\nHTTP_PORT=127.0.0.1:\nHTTPS_PORT=127.0.0.1:\n"
-            f"BACKUP_INTERVAL={BACKUP_INTERVAL}\nBACKUP_KEEP={BACKUP_KEEP}\n")
+            f"BACKUP_INTERVAL={BACKUP_INTERVAL}\nBACKUP_KEEP={BACKUP_KEEP}\n"
+            # Production probes every 10 s; each up, deploy and restore waits for a few probes.
+            f"HEALTHCHECK_INTERVAL={TEST_HEALTHCHECK_INTERVAL}\n")
         ops = OpsProject(project, work)
         ops.ok("up")
         yield ops
