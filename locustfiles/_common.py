@@ -85,8 +85,8 @@ class StackUser(SignsIn, HttpUser):
 
 
 class FastStackUser(SignsIn, FastHttpUser):
-    """A user on geventhttpclient, which costs the load generator about half the CPU a
-    request (locustfiles/README.md); its reads wait for whole buffers, so no event streams."""
+    """A user on geventhttpclient, which costs the load generator less CPU a request
+    (locustfiles/README.md); its reads wait for whole buffers, so no event streams."""
 
     abstract = True
     insecure = False

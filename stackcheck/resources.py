@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from statistics import mean
 
 from . import slo
@@ -120,7 +121,7 @@ def cpu_seconds(container_id: str) -> float:
     """The CPU time a container has used since it started."""
     for pattern, field, unit in _CGROUP_CPU:
         try:
-            text = open(pattern.format(id=container_id)).read()
+            text = Path(pattern.format(id=container_id)).read_text()
         except FileNotFoundError:
             continue
         value = text if field is None else re.search(rf"^{field} (\d+)$", text, re.M).group(1)

@@ -65,22 +65,10 @@ install_certificate() {
 # Before the first certificate there is nothing to read: that too is a fingerprint.
 fingerprint() { { cat "$CERTS/fullchain.pem" "$CERTS/privkey.pem" 2>/dev/null || true; } | md5sum; }
 
-# A renewed certificate: nginx's graceful reload starts new workers with it, and the old
-# ones finish their open requests (event streams included) before they exit.
-watch_certificate() {
-  local seen now
-  set +e  # a watcher that dies on one failed read would never load a renewal
-  seen="$(fingerprint)"
-  while sleep "$NGINX_CERT_CHECK_SECONDS"; do
-    now="$(fingerprint)"
-    [ "$now" != "$seen" ] || continue
-    rm -f "$CONF/certs/placeholder"
-    # A failed reload (a key that does not match) keeps the old certificate; try again later.
-    if install_certificate && nginx -c "$CONF/nginx.conf" -s reload; then
-      seen="$now"
-      echo "start-nginx: certificate changed: nginx reloaded" >&2
-    fi
-  done
+# The certificate changed (certbot's deploy hook or `stack cert install`): install the new one.
+renew_certificate() {
+  rm -f "$CONF/certs/placeholder"
+  install_certificate
 }
 
 # nginx 1.22 resolves an upstream block's names once, at start (the `resolve` parameter came
@@ -106,21 +94,31 @@ upstreams() {
   done
 }
 
-# A new address: a graceful reload, as for a certificate (open streams finish on the old workers).
-watch_upstreams() {
-  local now
-  set +e
-  while sleep "$NGINX_RESOLVE_SECONDS"; do
-    now="$(upstreams)"
-    [ "$now" != "$(<"$CONF/upstreams.conf")" ] || continue
-    printf '%s\n' "$now" >"$CONF/upstreams.conf.new" && mv "$CONF/upstreams.conf.new" "$CONF/upstreams.conf" \
-      && nginx -c "$CONF/nginx.conf" -s reload && echo "start-nginx: upstream addresses changed: nginx reloaded" >&2
+write_upstreams() {  # write_upstreams CONFIG
+  printf '%s\n' "$1" >"$CONF/upstreams.conf.new" && mv "$CONF/upstreams.conf.new" "$CONF/upstreams.conf"
+}
+
+# watch INTERVAL PROBE APPLY SEEN: every INTERVAL seconds, when PROBE prints something other
+# than SEEN, APPLY it and reload nginx gracefully: new workers take the change, the old ones
+# finish their open requests (event streams included) before they exit. A failed apply or
+# reload (a key that does not match its certificate) is tried again at the next check.
+watch() {
+  local interval="$1" probe="$2" apply="$3" seen="$4" now
+  set +e  # a watcher that dies on one failed read would never apply a change
+  while sleep "$interval"; do
+    now="$("$probe")"
+    [ "$now" != "$seen" ] || continue
+    if "$apply" "$now" && nginx -c "$CONF/nginx.conf" -s reload; then
+      seen="$now"
+      echo "start-nginx: $probe changed: nginx reloaded" >&2
+    fi
   done
 }
 
 mkdir -p "$CONF"
-upstreams >"$CONF/upstreams.conf"
-watch_upstreams &
+addresses="$(upstreams)"
+write_upstreams "$addresses"
+watch "$NGINX_RESOLVE_SECONDS" upstreams write_upstreams "$addresses" &
 render /etc/nginx/templates/nginx.conf.template "$CONF/nginx.conf"
 render /etc/nginx/templates/app.conf.template "$CONF/app.conf"
 case "$NGINX_TLS" in
@@ -128,7 +126,7 @@ case "$NGINX_TLS" in
     render /etc/nginx/templates/servers-tls-on.conf.template "$CONF/servers.conf"
     mkdir -m 700 "$CONF/certs"
     install_certificate
-    watch_certificate &
+    watch "$NGINX_CERT_CHECK_SECONDS" fingerprint renew_certificate "$(fingerprint)" &
     ;;
   off) render /etc/nginx/templates/servers-tls-off.conf.template "$CONF/servers.conf" ;;
   *) echo "start-nginx: NGINX_TLS must be on or off, not '$NGINX_TLS'" >&2; exit 2 ;;
