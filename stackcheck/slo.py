@@ -2,7 +2,7 @@
 
 Percentiles come from raw samples (nearest rank), never from a load tool's rounded
 histogram. A limit is a strict upper bound, as the product promises it ("API < 1 s").
-No data is a failure, and samples from the warm-up period are excluded.
+No data is a failure, and requests sent during the warm-up are excluded.
 """
 
 from __future__ import annotations
@@ -58,9 +58,14 @@ def percentile(values: list[float], q: float) -> float:
 
 @dataclass(frozen=True)
 class Sample:
-    t: float          # seconds since the run started
+    t: float          # seconds since the run started, when the request finished
     ms: float         # latency
     ok: bool = True
+
+    @property
+    def sent_s(self) -> float:
+        """When the request was sent: a request sent during the warm-up is part of the warm-up."""
+        return self.t - self.ms / 1000
 
 
 @dataclass
@@ -72,11 +77,13 @@ class Verdict:
     error_ratio: float = 0.0
     reasons: list[str] = field(default_factory=list)
     unit: str = "ms"
+    counted_from_s: float = 0.0   # samples before this (the warm-up) were left out
 
     def row(self) -> str:
         p = "  ".join(f"{k}={v:.0f}{self.unit}" for k, v in self.percentiles.items())
         why = "; ".join(self.reasons)
-        return f"{self.status.upper():4}  {self.name:18} n={self.samples:<6} err={self.error_ratio:.2%}  {p}  {why}"
+        counted = f"n={self.samples} from {self.counted_from_s:.0f}s"
+        return f"{self.status.upper():4}  {self.name:18} {counted:<16} err={self.error_ratio:.2%}  {p}  {why}"
 
 
 def _breaches(observed: dict[str, float], limits: dict[str, float], unit: str) -> list[str]:
@@ -96,8 +103,9 @@ def _judge(verdict: Verdict, spec: dict) -> Verdict:
 
 
 def evaluate(name: str, samples: list[Sample], spec: dict) -> Verdict:
-    counted = [s for s in samples if s.t >= spec.get("warmup_s", 0)]
-    verdict = Verdict(name, PASS, len(counted))
+    warmup_s = spec.get("warmup_s", 0)
+    counted = [s for s in samples if s.sent_s >= warmup_s]
+    verdict = Verdict(name, PASS, len(counted), counted_from_s=warmup_s)
     if len(counted) < spec["min_samples"]:
         verdict.status = FAIL
         verdict.reasons.append(f"only {len(counted)} samples after warm-up, need {spec['min_samples']}")

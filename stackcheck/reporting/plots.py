@@ -31,7 +31,7 @@ def latency_over_time(samples: list[dict], path: Path, title: str, warmup_s: flo
         t, p50, p95 = zip(*points)
         line, = ax.plot(t, p95, label=f"{name} p95")
         ax.plot(t, p50, linestyle="--", color=line.get_color(), label=f"{name} p50")
-    ax.axvspan(0, warmup_s, color="grey", alpha=0.15, label="warm-up (not gated)")
+    ax.axvspan(0, warmup_s, color="grey", alpha=0.15, label="warm-up and sign-ins (not gated)")
     ax.set(title=title, xlabel="seconds since start", ylabel="latency (ms)", yscale="log")
     ax.legend(fontsize="small", ncol=2)
     ax.grid(True, alpha=0.3)

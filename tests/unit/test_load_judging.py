@@ -32,6 +32,17 @@ def test_the_warm_up_is_cut_by_wall_clock_time_from_the_start():
     assert verdict.status == PASS and verdict.samples == 50
 
 
+def test_latency_counts_from_the_last_sign_in_and_sign_in_counts_from_the_start():
+    # The crowd signs up until 8 s, past the 5 s warm-up; API requests sent meanwhile queue behind it.
+    crowd = samples("signin", 900, 8, after_s=1.0) + samples("signin", 900, 1, after_s=8.0)
+    during_sign_up = samples("api", 3000, 20, after_s=8.5)  # sent at 5.5-7.4 s
+    verdicts = {v.name: v for v in load.judge(crowd + during_sign_up + samples("api", 20, 50, after_s=9),
+                                              ["api", "signin"], START)}
+    assert verdicts["api"].status == PASS and verdicts["api"].samples == 50
+    assert verdicts["api"].counted_from_s == 8.0
+    assert verdicts["signin"].samples == 9 and verdicts["signin"].counted_from_s == 0
+
+
 def test_a_slow_route_fails_with_the_breached_percentiles():
     [verdict] = load.judge(samples("api", 1500, 100), ["api"], START)
     assert verdict.status == FAIL and "p95 1500 ms >= 1000 ms" in verdict.reasons

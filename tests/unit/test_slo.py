@@ -32,6 +32,12 @@ def test_warm_up_samples_do_not_count_toward_anything():
     assert evaluate("api", slow_warmup + samples([50] * 20), SPEC).status == PASS
 
 
+def test_a_request_sent_in_the_warm_up_is_part_of_it_even_when_it_ends_after():
+    sent_at_4_s = Sample(t=6.0, ms=2000)
+    verdict = evaluate("api", [sent_at_4_s] + samples([50] * 20), SPEC)
+    assert verdict.samples == 20 and verdict.counted_from_s == 5
+
+
 def test_a_limit_is_strict_the_boundary_value_fails():
     assert evaluate("api", samples([999] * 20), {**SPEC, "warn": {}}).status == PASS
     at_limit = evaluate("api", samples([1000] * 20), SPEC)
