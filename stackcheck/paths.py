@@ -16,3 +16,4 @@ EVIDENCE_DIR = REPORTS / "evidence"
 PERFORMANCE_DIR = REPORTS / "performance"
 CHAOS_DIR = REPORTS / "chaos"
 LOCUST_DIR = REPORTS / "locust"
+MUTANTS_DIR = REPORTS / "mutants"      # the self-check: seeded defects and their score

@@ -19,6 +19,7 @@ from pathlib import Path
 import allure
 import pytest
 
+from . import defects
 from .fixtures import accounts, backend_openapi, browser, evidence_on_failure, stack, target, trust_dir  # noqa: F401 - registered as fixtures
 from .reporting.environment import write_environment
 from .target import Target
@@ -40,6 +41,7 @@ FOLDERS = {
     "performance": Folder(("performance", "slow"), "Performance", NORMAL),
     "resilience": Folder(("resilience", "destructive", "slow"), "Resilience (chaos)", NORMAL),
     "ops": Folder(("ops", "slow"), "Operations (ops script)", NORMAL),
+    "selfcheck": Folder(("selfcheck", "slow"), "Self-check (seeded defects)", NORMAL),
     "unit": Folder((), "Suite library (unit)", MINOR),
 }
 
@@ -68,6 +70,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fuzz-seconds", type=float, default=float(os.environ.get("STACKCHECK_FUZZ_SECONDS", 150)),
                     help="how long schemathesis fuzzes the API in -m functional (default 150 s; the "
                          "nightly run gives it longer) [env STACKCHECK_FUZZ_SECONDS]")
+    group.addoption("--defects", default=os.environ.get("STACKCHECK_DEFECTS", "today"),
+                    help="-m selfcheck: which seeded defects to try: today (a rotation by date), all, "
+                         "or ids separated by commas [env STACKCHECK_DEFECTS]")
+    group.addoption("--defects-per-day", type=int, default=3,
+                    help="-m selfcheck: how many defects --defects today tries (default 3)")
     group.addoption("--allow-destructive", action="store_true",
                     default=os.environ.get("STACKCHECK_ALLOW_DESTRUCTIVE") == "1",
                     help="run destructive tests (floods, crashes, data removal) against a remote "
@@ -89,9 +96,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     tests = Path(config.rootpath) / "tests"
+    catches = defects.caught_by_test()
     for item in items:
         if isinstance(item, pytest.Function) and item.path.is_relative_to(tests):
             _label(item, FOLDERS.get(item.path.relative_to(tests).parts[0]))
+            if ids := catches.get(item.nodeid.split("[")[0]):
+                # The seeded defects this test exists to catch (tests/selfcheck/defects), in the report too.
+                item.add_marker(pytest.mark.catches(*ids))
+                item.add_marker(allure.label("defect", *ids))
     if config.getoption("--target") == "remote" and not config.getoption("--allow-destructive"):
         refused = pytest.mark.skip(reason=f"destructive: refused against the remote target "
                                           f"{config.getoption('--base-url')} without --allow-destructive")

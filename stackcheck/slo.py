@@ -104,7 +104,7 @@ def _judge(verdict: Verdict, spec: dict) -> Verdict:
 
 def evaluate(name: str, samples: list[Sample], spec: dict) -> Verdict:
     warmup_s = spec.get("warmup_s", 0)
-    counted = [s for s in samples if s.sent_s >= warmup_s]
+    counted = [s for s in samples if s.sent_s >= warmup_s] if warmup_s else list(samples)
     verdict = Verdict(name, PASS, len(counted), counted_from_s=warmup_s)
     if len(counted) < spec["min_samples"]:
         verdict.status = FAIL

@@ -38,6 +38,11 @@ def test_a_request_sent_in_the_warm_up_is_part_of_it_even_when_it_ends_after():
     assert verdict.samples == 20 and verdict.counted_from_s == 5
 
 
+def test_without_a_warm_up_every_sample_counts_whatever_its_time():
+    page_loads = [Sample(t=i, ms=1500) for i in range(10)]   # numbered, not timed
+    assert evaluate("page", page_loads, {**SPEC, "warmup_s": 0}).samples == 10
+
+
 def test_a_limit_is_strict_the_boundary_value_fails():
     assert evaluate("api", samples([999] * 20), {**SPEC, "warn": {}}).status == PASS
     at_limit = evaluate("api", samples([1000] * 20), SPEC)
