@@ -84,6 +84,9 @@ remote-check: setup
 ALLURE := NODE_OPTIONS=--import=$(CURDIR)/report/iterator-to-array.mjs report/node_modules/.bin/allure
 report:
 	cd report && npm ci --no-audit --no-fund --silent
+	@# A Locust run from the command line since the last pytest run joins it (locustfiles/_gate.py).
+	@if [ reports/locust/latest/verdict.json -nt reports/allure-results ]; then \
+	  cp -r reports/locust/latest/allure-results/. reports/allure-results/ && echo "report: with the Locust run $$(readlink reports/locust/latest)"; fi
 	rm -rf reports/allure-report  # Allure nests a new report inside an old one
 	$(ALLURE) generate --config report/allurerc.mjs
 	@echo "report: reports/allure-report/index.html (serve it: report/node_modules/.bin/allure open reports/allure-report)"

@@ -78,16 +78,30 @@ class Verdict:
     reasons: list[str] = field(default_factory=list)
     unit: str = "ms"
     counted_from_s: float = 0.0   # samples before this (the warm-up) were left out
+    limits: dict[str, float] = field(default_factory=dict)    # `fail`: breaking one fails the gate
+    targets: dict[str, float] = field(default_factory=dict)   # `warn`: our own, tighter aim
+
+    def cells(self) -> list[str]:
+        def bounds(values: dict[str, float]) -> str:
+            return " ".join(f"{k}<{v:g}" for k, v in values.items()) or "-"
+        measured = " ".join(f"{k}={v:.0f}" for k, v in self.percentiles.items())
+        return [self.status.upper(), self.name, str(self.samples), f"{self.counted_from_s:.0f}s",
+                f"{self.error_ratio:.2%}", f"{measured} {self.unit}" if measured else "-",
+                bounds(self.limits), bounds(self.targets), "; ".join(self.reasons)]
 
     def row(self) -> str:
-        p = "  ".join(f"{k}={v:.0f}{self.unit}" for k, v in self.percentiles.items())
-        why = "; ".join(self.reasons)
-        counted = f"n={self.samples} from {self.counted_from_s:.0f}s"
-        return f"{self.status.upper():4}  {self.name:18} {counted:<16} err={self.error_ratio:.2%}  {p}  {why}"
+        return "  ".join(self.cells())
+
+
+TABLE_HEADER = ["verdict", "SLO", "n", "from", "errors", "measured", "limit", "target", "why"]
 
 
 def _breaches(observed: dict[str, float], limits: dict[str, float], unit: str) -> list[str]:
     return [f"{k} {observed[k]:.0f} {unit} >= {v} {unit}" for k, v in limits.items() if observed[k] >= v]
+
+
+def _bounds(spec: dict) -> dict:
+    return {"limits": dict(spec["fail"]), "targets": dict(spec.get("warn", {}))}
 
 
 def _judge(verdict: Verdict, spec: dict) -> Verdict:
@@ -102,17 +116,20 @@ def _judge(verdict: Verdict, spec: dict) -> Verdict:
     return verdict
 
 
+REPORTED = ("p50", "p95", "p99")   # shown for every latency SLO, whichever of them it limits
+
+
 def evaluate(name: str, samples: list[Sample], spec: dict) -> Verdict:
     warmup_s = spec.get("warmup_s", 0)
     counted = [s for s in samples if s.sent_s >= warmup_s] if warmup_s else list(samples)
-    verdict = Verdict(name, PASS, len(counted), counted_from_s=warmup_s)
+    verdict = Verdict(name, PASS, len(counted), counted_from_s=warmup_s, **_bounds(spec))
+    verdict.error_ratio = sum(not s.ok for s in counted) / len(counted) if counted else 0.0
     if len(counted) < spec["min_samples"]:
         verdict.status = FAIL
         verdict.reasons.append(f"only {len(counted)} samples after warm-up, need {spec['min_samples']}")
         return verdict
-    verdict.error_ratio = sum(not s.ok for s in counted) / len(counted)
     ok_ms = [s.ms for s in counted if s.ok]
-    wanted = sorted({*spec["fail"], *spec.get("warn", {})}, key=lambda k: float(k[1:]))
+    wanted = sorted({*REPORTED, *spec["fail"], *spec.get("warn", {})}, key=lambda k: float(k[1:]))
     verdict.percentiles = {k: percentile(ok_ms, float(k[1:])) for k in wanted} if ok_ms else {}
     if verdict.error_ratio > spec["max_error_ratio"]:
         verdict.status = FAIL
@@ -123,7 +140,7 @@ def evaluate(name: str, samples: list[Sample], spec: dict) -> Verdict:
 def budget(name: str, observed: dict[str, float], samples: int, spec: dict, min_samples: int,
            unit: str) -> Verdict:
     """A measured budget (peak memory, average CPU, ...): too few samples is a failure."""
-    verdict = Verdict(name, PASS, samples, unit=unit)
+    verdict = Verdict(name, PASS, samples, unit=unit, **_bounds(spec))
     if samples < min_samples:
         verdict.status = FAIL
         verdict.reasons.append(f"only {samples} samples, need {min_samples}")
@@ -138,5 +155,9 @@ def gate(verdicts: list[Verdict]) -> bool:
 
 
 def table(verdicts: list[Verdict]) -> str:
-    return "\n".join(["SLO verdict", *(v.row() for v in verdicts),
-                      f"gate: {'PASSED' if gate(verdicts) else 'FAILED'}"])
+    """Aligned columns: a limit fails the gate, a target is only our aim (a breach warns)."""
+    rows = [TABLE_HEADER, *(v.cells() for v in verdicts)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_HEADER) - 1)]
+    lines = ["  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]).rstrip() for row in rows]
+    return "\n".join(["SLO verdict (limit: breaking it fails the gate; target: our aim, a breach warns)",
+                       *lines, f"gate: {'PASSED' if gate(verdicts) else 'FAILED'}"])

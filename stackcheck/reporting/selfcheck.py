@@ -9,7 +9,8 @@ from pathlib import Path
 
 import allure
 
-from ..defects import AREAS, CAUGHT, CAUGHT_ELSEWHERE, SURVIVED, Outcome, Trial
+from .. import promises
+from ..defects import AREAS, CAUGHT, CAUGHT_ELSEWHERE, SURVIVED, Defect, Outcome, Trial
 
 TEXT = allure.attachment_type.TEXT
 
@@ -27,8 +28,10 @@ def score(trials: list[Trial]) -> str:
     return f"{caught} of {len(trials)} defects caught ({caught / len(trials):.0%})" if trials else "no defect tried"
 
 
-def write_summary(trials: list[Trial], folder: Path) -> Path:
+def write_summary(trials: list[Trial], folder: Path, catalog: tuple[Defect, ...]) -> Path:
+    """summary.md and summary.json for the defects tried, and coverage.md for the whole catalog."""
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / "coverage.md").write_text(promises.report(catalog))
     by_area = {area: Counter(t.verdict for t in trials if t.defect.area == area) for area in AREAS}
     lines = ["# Self-check: seeded stack defects", "", f"**{score(trials)}**", "",
              "| Area | Tried | Caught | Caught elsewhere | Survived |", "| --- | --- | --- | --- | --- |"]

@@ -28,7 +28,7 @@ def scratch(request: pytest.FixtureRequest, trials) -> defects.Scratch:
     chosen = [item.callspec.params["defect"] for item in request.session.items
               if hasattr(item, "callspec") and "defect" in item.callspec.params]
     copy = defects.Scratch()
-    request.addfinalizer(lambda: report.write_summary(trials, MUTANTS_DIR))
+    request.addfinalizer(lambda: report.write_summary(trials, MUTANTS_DIR, defects.catalog()))
     request.addfinalizer(copy.remove)
     markers = tuple(dict.fromkeys(m for d in chosen for m in d.markers))
     tests = tuple(dict.fromkeys(t for d in chosen for t in d.caught_by))

@@ -1,5 +1,7 @@
 """Load-run judging: request names to SLOs, no data, warm-up, results on disk, and Locust's exit code."""
 
+import re
+import time
 from pathlib import Path
 
 from stackcheck import load
@@ -65,9 +67,23 @@ def test_locust_exits_non_zero_with_a_verdict_when_its_slos_get_no_data(tmp_path
     run = load.run_locust("http://127.0.0.1:9", tmp_path, users=3, spawn_rate=3, run_time_s=2)
     assert run.exit_code == 1, run.output[-2000:]
     assert run.output.rstrip().endswith(f"raw samples and verdict: {tmp_path}/"), "the verdict comes last"
-    assert "FAIL  api" in run.output and "gate: FAILED" in run.output
+    assert re.search(r"^FAIL +api +0 ", run.output, re.M) and "gate: FAILED" in run.output
     assert "exceptions" not in run.output, "refused connections must fail requests, not the users' code"
     assert set(run.verdicts) == {"api", "page", "signin", "sse_ttfb", "sse_first_event", "sse_full_run"}
     assert all(v.status == FAIL for v in run.verdicts.values())
     # Sign-ins have no warm-up: every one of them was refused.
     assert all(v.reasons[0].startswith("only 0 samples") for name, v in run.verdicts.items() if name != "signin")
+
+
+def test_a_run_against_a_dead_host_stops_early_in_a_folder_of_its_own(tmp_path: Path):
+    """Every request refused: Locust stops after slo.yaml's load_run.abort_after_failing_s, not at
+    the end of the run, and says why; the verdict, report and Allure results are in its folder."""
+    started = time.monotonic()
+    run = load.run_locust("http://127.0.0.1:9", tmp_path, users=2, spawn_rate=2, run_time_s=60,
+                          user_classes=("ApiUser",))
+    took = time.monotonic() - started
+    assert run.exit_code == 1 and "STOPPED EARLY: every request failed for 10 s" in run.output, run.output[-2000:]
+    assert took < 40, f"the run went on for {took:.0f} s against a host that refuses every request"
+    assert re.search(r"^FAIL +api +\d+ +\d+s +100\.00%", run.output, re.M), "the table shows the errors"
+    assert {"verdict.json", "samples.csv", "allure-results"} <= {p.name for p in tmp_path.iterdir()}
+    assert any(tmp_path.glob("allure-results/*-result.json"))
