@@ -21,7 +21,9 @@ import pytest
 
 from . import defects
 from .fixtures import accounts, backend_openapi, browser, evidence_on_failure, stack, target, trust_dir  # noqa: F401 - registered as fixtures
+from .paths import REPORTS
 from .reporting.environment import write_environment
+from .reporting.scorecard import SCORECARD
 from .target import Target
 
 CRITICAL, NORMAL, MINOR = (allure.severity_level.CRITICAL, allure.severity_level.NORMAL,
@@ -145,6 +147,8 @@ def title(item: pytest.Function) -> str:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     setattr(item, f"rep_{report.when}", report)  # for evidence_on_failure
+    if (report.when == "call" and not report.skipped) or (report.when == "setup" and report.failed):
+        SCORECARD.outcome(item.nodeid, report.passed)
     if report.when == "setup" and report.failed:
         # report/allurerc.mjs files these under Infrastructure: the test never ran, so it
         # says nothing about the product.
@@ -182,3 +186,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _hidden_tests(session.config) and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if SCORECARD.this_run():   # a run that measured some criterion: the scorecard shows it first
+        results = session.config.getoption("allure_report_dir", None)
+        SCORECARD.write(REPORTS, Path(results) if results else None)

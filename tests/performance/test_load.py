@@ -12,7 +12,7 @@ import allure
 import pytest
 
 from stackcheck import LoadRun, StackSampler, resources, run_locust, slo
-from stackcheck.reporting import PERFORMANCE_DIR, attach_file, plots
+from stackcheck.reporting import PERFORMANCE_DIR, attach_file, plots, scorecard
 
 RUN_S = 45          # per run; the SLO warm-up (slo.yaml defaults) is cut from its start
 API_USERS = 50
@@ -71,6 +71,7 @@ def add_latency(summary, what: str, verdict: slo.Verdict, stat: str, spec: dict)
 
 
 def test_the_api_meets_its_slo_at_50_concurrent_users(api_load, summary):
+    scorecard.latency("api", api_load.run.verdicts["api"], ("p95", "p99"), f"Locust, {API_USERS} API users")
     verdicts = assert_gate_passed(api_load)
     assert sorted(verdicts) == ["api", "signin"], "only the API user ran, so only its SLOs are gated"
     spec = slo.latency_spec("api")
@@ -84,6 +85,8 @@ def test_the_api_meets_its_slo_at_50_concurrent_users(api_load, summary):
 
 
 def test_pages_api_and_agent_streams_meet_their_slos_together(mixed_load, summary):
+    scorecard.latency("sse_first_event", mixed_load.run.verdicts["sse_first_event"], ("p95",),
+                      f"Locust, {MIXED_USERS} users: pages, API and agent runs together")
     verdicts = assert_gate_passed(mixed_load)
     assert set(verdicts) == {"page", "api", "signin", "sse_ttfb", "sse_first_event", "sse_full_run"}
     for name, stat, what in (("page", "p95", "Page and assets p95 (HTTP)"),
@@ -111,6 +114,11 @@ def test_the_whole_stack_stays_within_its_memory_and_cpu_budgets(api_load, mixed
     summary.add("Stack average CPU under load", verdicts["cpu_percent"].percentiles.get("average", 0), "%",
                 spec["cpu_percent"]["warn"]["average"], spec["cpu_percent"]["fail"]["average"],
                 note=f"percent of all {cpus} cores; the load generator shares the machine")
+    for key, name, stat, unit in (("memory", "memory_mb", "peak", "MiB"), ("cpu", "cpu_percent", "average", "%")):
+        v = verdicts[name]
+        scorecard.SCORECARD.measured(key, v.status.upper(), f"{stat} {v.percentiles.get(stat, 0):.0f} {unit}",
+                                     f"{v.limits.get(stat, 0):g} {unit}", f"docker stats, {v.samples} samples over "
+                                     f"both load runs; {'; '.join(v.reasons) or 'within budget'}")
     table = slo.table(list(verdicts.values()))
     allure.attach(table, name="resource verdict", attachment_type=allure.attachment_type.TEXT)
     assert slo.gate(list(verdicts.values())), f"resource budgets broken:\n{table}"

@@ -8,7 +8,7 @@ import allure
 import pytest
 
 from stackcheck import Faults
-from stackcheck.reporting import ChaosReport
+from stackcheck.reporting import ChaosReport, scorecard
 
 
 @pytest.fixture(scope="session")
@@ -16,6 +16,7 @@ def chaos_report():
     report = ChaosReport()
     yield report
     if report.rows or report.broken:
+        scorecard.recovery(report)
         path = report.write()
         allure.attach(report.markdown(), name="chaos report", attachment_type=allure.attachment_type.TEXT)
         print(f"\n[stackcheck] chaos report: {path}\n{report.markdown()}")
