@@ -16,4 +16,5 @@ EVIDENCE_DIR = REPORTS / "evidence"
 PERFORMANCE_DIR = REPORTS / "performance"
 CHAOS_DIR = REPORTS / "chaos"
 LOCUST_DIR = REPORTS / "locust"
+SLO_HISTORY = REPORTS / "slo-history.jsonl"   # every run's measured numbers, for trends (kept by make clean)
 MUTANTS_DIR = REPORTS / "mutants"      # the self-check: seeded defects and their score

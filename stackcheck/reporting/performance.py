@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import time
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ def attach_file(path: Path, name: str | None = None) -> None:
     """Attach a report file to the Allure results, typed by its extension."""
     allure.attach.file(str(path), name=name or path.name,
                        attachment_type=_KINDS.get(path.suffix, allure.attachment_type.TEXT))
+
+
+HISTORY_RUNS = 30   # runs a trend chart shows
 
 
 @dataclass(frozen=True)
@@ -66,3 +70,18 @@ class Summary:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(self.markdown())
         return self.path
+
+    def remember(self, history: Path) -> dict[str, list[tuple[str, float, float | None]]]:
+        """Append this run's numbers to the history (one JSON line a run, kept by `make clean`);
+        returns every number's series across the runs kept, oldest first, for the trend charts."""
+        if self.rows:
+            line = {"when": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+                    "rows": [{"what": r.what, "value": r.value, "unit": r.unit, "fail": r.fail} for r in self.rows]}
+            with history.open("a") as f:
+                f.write(json.dumps(line) + "\n")
+        series: dict[str, list[tuple[str, float, float | None]]] = {}
+        for raw in history.read_text().splitlines()[-HISTORY_RUNS:] if history.exists() else ():
+            run = json.loads(raw)
+            for row in run["rows"]:
+                series.setdefault(f"{row['what']} ({row['unit']})", []).append((run["when"], row["value"], row["fail"]))
+        return series

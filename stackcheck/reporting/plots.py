@@ -1,4 +1,5 @@
-"""PNG plots for the report: latency over time from raw samples, and the stack's resources."""
+"""PNG plots for the report: latency over time from raw samples, the stack's resources, and
+each measured number's trend across runs."""
 
 from __future__ import annotations
 
@@ -49,6 +50,29 @@ def resources_over_time(samples: list[StatsSample], cpus: int, path: Path, title
     cpu.set(xlabel="seconds since start", ylabel="CPU (% of the machine)")
     for ax in (mem, cpu):
         ax.grid(True, alpha=0.3)
+    return _save(fig, path)
+
+
+def trends(series: dict[str, list[tuple[str, float, float | None]]], path: Path, title: str) -> Path:
+    """One small chart per measured number: its value per run (oldest first) and its limit, so a
+    number creeping towards its limit over nights is seen at a glance."""
+    names = sorted(series)
+    columns = 3
+    rows = max(1, -(-len(names) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 2.6 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        runs = series[name]
+        x = range(len(runs))
+        ax.plot(x, [value for _, value, _ in runs], marker="o", label="measured")
+        limits = [limit for _, _, limit in runs]
+        if any(limit is not None for limit in limits):
+            ax.plot(x, limits, color="red", linestyle="--", label="limit")
+        ax.set_title(name, fontsize="small")
+        ax.set_xticks(list(x), [when[5:16] for when, _, _ in runs], rotation=45, fontsize="x-small")
+        ax.grid(True, alpha=0.3)
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    fig.suptitle(title)
     return _save(fig, path)
 
 

@@ -1,11 +1,14 @@
-"""Shared by the performance tests: the summary they fill, the host's cores, saved benchmarks."""
+"""Shared by the performance tests: the summary they fill (and its trends across runs), the
+host's cores, saved benchmarks."""
 
 import allure
 import pytest
 from pytest_benchmark.utils import get_tag
 
 from stackcheck import resources
-from stackcheck.reporting import PERFORMANCE_DIR, Summary
+from stackcheck.paths import SLO_HISTORY
+from stackcheck.reporting import PERFORMANCE_DIR, Summary, attach_file, plots
+from stackcheck.reporting.performance import HISTORY_RUNS
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -25,6 +28,10 @@ def summary():
     yield report
     allure.attach(report.write().read_text(), name="performance summary",
                   attachment_type=allure.attachment_type.TEXT)
+    if series := report.remember(SLO_HISTORY):
+        png = plots.trends(series, PERFORMANCE_DIR / "trends.png",
+                           f"Each measured number over the last {HISTORY_RUNS} runs, with its limit")
+        attach_file(png, "trends across runs")
 
 
 @pytest.fixture(scope="session")

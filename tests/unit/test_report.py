@@ -19,3 +19,15 @@ def test_properties_escape_spaces_and_separators_in_keys_only():
     assert environment._escape("Target URL", key=True) == "Target\\ URL"
     assert environment._escape("http://host:80/a b") == "http://host:80/a b"
     assert environment._escape("two\nlines") == "two\\nlines"
+
+
+def test_each_run_adds_its_numbers_to_the_history_and_the_trends_chart_them(tmp_path):
+    from stackcheck.reporting import Summary, plots
+    history = tmp_path / "slo-history.jsonl"
+    for p95 in (120, 180, 950):
+        run = Summary(tmp_path / "summary.md")
+        run.add("API p95, 50 users", p95, "ms", 250, 1000)
+        series = run.remember(history)
+    assert [value for _, value, _ in series["API p95, 50 users (ms)"]] == [120, 180, 950]
+    assert {limit for _, _, limit in series["API p95, 50 users (ms)"]} == {1000}
+    assert plots.trends(series, tmp_path / "trends.png", "trends").stat().st_size > 10_000
