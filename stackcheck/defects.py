@@ -116,9 +116,28 @@ def caught_by_test(folder: Path = CATALOG) -> dict[str, list[str]]:
     return named
 
 
+# The daily rotation (make test, so CI) takes defects these markers catch: a few minutes each.
+# Defects caught by the ops or performance markers cost a quarter of an hour (the ops tests run
+# as one sequence on a project of their own; the load runs are long), so the nightly run of the
+# whole catalog tries them.
+DAILY_MARKERS = {"functional", "resilience"}
+# Tests that build on the state the ones before them left (tests/ops: one project, in file
+# order): a defect naming one of them runs its whole file.
+SEQUENTIAL = ("tests/ops/",)
+
+
+def daily(defect: Defect) -> bool:
+    return set(defect.markers) <= DAILY_MARKERS
+
+
+def runnable(tests: tuple[str, ...]) -> tuple[str, ...]:
+    """The node ids to run for these tests: a test of a sequential file brings its whole file."""
+    return tuple(dict.fromkeys(t.split("::")[0] if t.startswith(SEQUENTIAL) else t for t in tests))
+
+
 def select(defects: tuple[Defect, ...], which: str, per_day: int, day: datetime.date | None = None) -> list[Defect]:
-    """`all`, comma-separated ids, or `today`: `per_day` defects in a rotation by date, so that
-    successive days cover the whole catalog and a given day always picks the same ones."""
+    """`all`, comma-separated ids, or `today`: `per_day` of the daily defects in a rotation by
+    date, so that successive days cover them all and a given day always picks the same ones."""
     if which == "all":
         return list(defects)
     if which != "today":
@@ -126,9 +145,10 @@ def select(defects: tuple[Defect, ...], which: str, per_day: int, day: datetime.
         if missing := [i for i in which.split(",") if i not in by_id]:
             raise KeyError(f"no such defects: {missing}")
         return [by_id[i] for i in which.split(",")]
+    pool = [d for d in defects if daily(d)]
     day = day or datetime.date.today()
-    start = (day.toordinal() * per_day) % len(defects)
-    return [defects[(start + i) % len(defects)] for i in range(min(per_day, len(defects)))]
+    start = (day.toordinal() * per_day) % len(pool)
+    return [pool[(start + i) % len(pool)] for i in range(min(per_day, len(pool)))]
 
 
 # What a run of the suite against a scratch copy found.

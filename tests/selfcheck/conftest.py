@@ -31,7 +31,7 @@ def scratch(request: pytest.FixtureRequest, trials) -> defects.Scratch:
     request.addfinalizer(lambda: report.write_summary(trials, MUTANTS_DIR, defects.catalog()))
     request.addfinalizer(copy.remove)
     markers = tuple(dict.fromkeys(m for d in chosen for m in d.markers))
-    tests = tuple(dict.fromkeys(t for d in chosen for t in d.caught_by))
+    tests = defects.runnable(tuple(t for d in chosen for t in d.caught_by))
     clean = copy.run(markers, tests, MUTANTS_DIR / "clean" / "junit.xml", defects.RUN_TIMEOUT_S)
     report.attach_run("the clean copy", clean)
     if clean.ran == 0 or clean.failures:

@@ -18,7 +18,7 @@ def test_the_suite_catches_the_defect(defect: defects.Defect, scratch: defects.S
     scratch.reset()
     defect.apply(scratch.root)
     diff = scratch.diff()
-    outcome = scratch.run(defect.markers, defect.caught_by, MUTANTS_DIR / defect.id / "junit.xml",
+    outcome = scratch.run(defect.markers, defects.runnable(defect.caught_by), MUTANTS_DIR / defect.id / "junit.xml",
                           defects.RUN_TIMEOUT_S)
     assert outcome.ran, f"no test ran against the defect:\n{outcome.output[-3000:]}"
     trial = defects.Trial(defect, defects.judge(defect, outcome.failures), outcome, diff)

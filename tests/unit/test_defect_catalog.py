@@ -40,6 +40,12 @@ def test_each_defect_still_applies_and_names_tests_that_exist(defect, tmp_path):
             f"{test}: no such test"
 
 
+def test_a_test_that_builds_on_the_ones_before_runs_with_its_whole_file():
+    assert defects.runnable(("tests/ops/test_ops_script.py::test_b", "tests/functional/test_a.py::test_c",
+                             "tests/ops/test_ops_script.py::test_d")) == (
+        "tests/ops/test_ops_script.py", "tests/functional/test_a.py::test_c")
+
+
 def test_an_anchor_that_is_gone_is_an_error_not_a_no_op(tmp_path):
     (tmp_path / "f").write_text("proxy_buffering off;\nproxy_buffering off;\n")
     with pytest.raises(AnchorGone, match="occurs 2 times"):
@@ -52,7 +58,8 @@ def test_today_is_a_rotation_that_covers_the_catalog_and_repeats_within_a_day():
     day = datetime.date(2026, 12, 7)
     assert defects.select(CATALOG, "today", 3, day) == defects.select(CATALOG, "today", 3, day)
     seen = {d.id for n in range(len(CATALOG)) for d in defects.select(CATALOG, "today", 3, day + datetime.timedelta(n))}
-    assert seen == {d.id for d in CATALOG}
+    assert seen == {d.id for d in CATALOG if defects.daily(d)}, "the rotation covers every daily defect"
+    assert all(set(d.markers) <= {"functional", "resilience"} for d in defects.select(CATALOG, "today", 50, day))
     assert defects.select(CATALOG, CATALOG[1].id, 3) == [CATALOG[1]]
     with pytest.raises(KeyError):
         defects.select(CATALOG, "no-such-defect", 3)
