@@ -30,6 +30,15 @@ class FaultRun:
     def why(self) -> str:
         return "; ".join(self.notes) or "no notes"
 
+    def shown(self) -> str:
+        """One line for the test's page: 'healthy in 9.0 s, serving in 10.3 s; 2/20 requests failed; 1 restart'."""
+        parts = [f"healthy in {_seconds(self.time_to_healthy)} s", f"serving in {_seconds(self.time_to_serving)} s"]
+        parts.append(f"{self.failed}/{self.requests} requests failed")
+        parts.append(f"{self.restarts} restarts")
+        if self.data_lost is not None:
+            parts.append(f"{self.data_lost} writes lost")
+        return "; ".join(parts)
+
 
 def _seconds(value: float | None) -> str:
     return "never" if value is None else f"{value:.1f}"

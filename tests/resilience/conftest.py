@@ -38,3 +38,5 @@ def _refuse_a_broken_stack(faults, request):
     if rows := faults.report.rows[first:]:
         allure.attach(ChaosReport(rows).markdown(f"Faults in {request.node.name}"),
                       name="faults", attachment_type=allure.attachment_type.TEXT)
+        for row in rows:   # the numbers on the test's own page
+            allure.dynamic.parameter(f"{row.fault} {row.service}", row.shown(), excluded=True)
