@@ -31,6 +31,9 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 @pytest.mark.slow
 def test_fuzzing_finds_no_server_error_and_no_answer_outside_the_contract(target, accounts, backend_openapi,
                                                                            tmp_path, request):
+    """An automatic tool, signed in as a user, sends many varied and unusual requests to every part of the API
+    except sign-in and sign-out, for a set time. The API must never fail with a server error and never answer in
+    a way its published description does not allow, so apps built on that description keep working."""
     seconds = request.config.getoption("--fuzz-seconds")
     schema = tmp_path / "openapi.json"
     schema.write_text(json.dumps(backend_openapi))

@@ -95,6 +95,9 @@ def request(http, op: authz.Operation, owner: Owner):
 
 
 def test_every_operation_answers_each_role_as_the_rules_say(target, accounts, pair, analysis_id, backend_openapi):
+    """For every action the API offers, a visitor who is not signed in, another signed-in user and the owner
+    each get exactly the answer the access rules set. Another user is never shown the owner's watchlist or
+    conversation, and, where the database can be checked, their attempts change none of the owner's data."""
     owner_account, other_account = pair
     db = target.db
     ops = authz.operations(backend_openapi)
@@ -120,6 +123,8 @@ def test_every_operation_answers_each_role_as_the_rules_say(target, accounts, pa
 
 
 def test_a_run_on_the_owners_session_as_another_user_is_not_found(target, accounts, pair):
+    """A signed-in user cannot run the stock analyst inside another user's conversation: the attempt is answered
+    "not found", as if that conversation did not exist."""
     owner_account, other_account = pair
     with AgentClient(target.base_url, owner_account) as owner:
         session_id = owner.create_session()

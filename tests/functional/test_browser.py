@@ -64,6 +64,8 @@ def fill_analysis(page: Page, symbols: str, question: str) -> None:
 
 @pytest.mark.parametrize("path", ["/", "/watchlists", "/history"])
 def test_pages_load_without_console_errors(page, path):
+    """The home, Watchlists and History pages open for a signed-in user and log no errors in the browser, so
+    nothing on them is quietly broken."""
     response = page.goto(path)
     assert response.status == 200
     page.wait_for_load_state("networkidle")
@@ -71,6 +73,9 @@ def test_pages_load_without_console_errors(page, path):
 
 
 def test_an_analysis_shows_timeline_items_live_and_the_answer_once(page, pacing, target):
+    """When a user runs an analysis, its steps (the tool the analyst uses and its result) appear on the page
+    while it is still running, not all at the end, and the final answer, naming the stock, is shown exactly
+    once. No errors are logged, and the live updates come over HTTP/2 when the site is served over HTTPS."""
     fill_analysis(page, "GOOG", "How is the trend?")
     started = time.monotonic()
     page.get_by_test_id("run-button").click()
@@ -156,6 +161,8 @@ SIGNED_PERCENT = re.compile(r"[+-]\d+\.\d%")
     ("GOOG", "Show the price history", "get_price_history", {"First close", "Last close", "High", "Low", "Return"}),
 ])
 def test_tool_results_show_labels_and_units_not_field_names(page, symbols, question, tool, labels):
+    """The figures an analysis shows are labelled in plain words such as "Last close" or "Max drawdown", never
+    with the program's internal field names, and returns are shown as signed percentages such as +12.3%."""
     run_analysis(page, symbols, question)
     result = tool_result(page)
     expect(result.get_by_test_id("tool-name")).to_have_text(tool)
@@ -169,6 +176,8 @@ def test_tool_results_show_labels_and_units_not_field_names(page, symbols, quest
 
 @pytest.mark.parametrize("symbols, question", [("MSFT", "How volatile is it?"), ("GOOG MSFT", "Compare them")])
 def test_volatility_is_the_percentage_the_answer_gives(page, symbols, question):
+    """The volatility the result table shows for each stock is a percentage, and it is the same number the
+    written answer gives, so the table and the text never disagree."""
     run_analysis(page, symbols, question)
     answer = page.get_by_test_id("final-text").inner_text()
     volatilities = shown_values(tool_result(page), "volatility")
@@ -180,6 +189,9 @@ def test_volatility_is_the_percentage_the_answer_gives(page, symbols, question):
 
 @pytest.mark.parametrize("symbols, unknown", [("GOOG MSFT", None), ("GOOG TSLA", "TSLA")])
 def test_a_result_shows_no_empty_rows(page, symbols, unknown):
+    """A comparison of two stocks shows no empty labels or empty cells. When one of the stocks has no data, the
+    result names that stock in its own row instead of showing a blank one, and when all are known that row is
+    absent."""
     run_analysis(page, symbols, "Compare them")
     result = tool_result(page)
     labels = [label.strip() for label in result.locator("th").all_inner_texts()]
@@ -208,6 +220,8 @@ def test_the_trend_says_which_days_it_covers(page, symbols, question, said):
 
 
 def test_history_keeps_the_answers_bullet_list(page):
+    """An answer that compares stocks as a bullet list, one bullet per stock, looks the same when the user finds
+    it later on the History page: the same bullets and the same text."""
     question, mark = unique_question("Compare them")
     run_analysis(page, "GOOG MSFT", question)
     live = page.get_by_test_id("final-text")
@@ -224,6 +238,8 @@ def test_history_keeps_the_answers_bullet_list(page):
 
 
 def test_history_shows_the_duration_the_analysis_page_showed(page):
+    """The time an analysis took, shown on the page when it finishes (e.g. "2.4 s"), is the same time the
+    History page shows for it later."""
     question, mark = unique_question("How is it doing?")
     run_analysis(page, "GOOG", question)
     duration = page.get_by_test_id("run-duration")
@@ -236,6 +252,8 @@ def test_history_shows_the_duration_the_analysis_page_showed(page):
 
 
 def test_the_symbols_with_data_are_offered_next_to_the_input(page, target):
+    """Next to the stock input, the page offers exactly the stocks that have data, in the same order. Clicking
+    one adds it to the input and marks it as chosen; clicking it again removes it."""
     available = [s["symbol"] for s in page.request.get(f"{target.base_url}/api/v1/stocks").json()["items"]]
     offered = page.get_by_test_id("symbol-suggestion")
     expect(offered).to_have_count(len(available))
@@ -255,6 +273,8 @@ def test_the_symbols_with_data_are_offered_next_to_the_input(page, target):
 
 
 def test_watchlists_can_be_managed_in_the_ui(page):
+    """On the Watchlists page a user can create a watchlist, add and remove stocks, rename it and delete it.
+    Creating one with a name already in use is refused, with the reason shown next to the form."""
     # Names of this run only: on a deployed host every test shares one account.
     created, renamed_to = (f"{name} {uuid.uuid4().hex[:6]}" for name in ("UI list", "Renamed list"))
     page.goto("/watchlists")
@@ -289,6 +309,8 @@ def test_watchlists_can_be_managed_in_the_ui(page):
 
 
 def test_a_visitor_without_a_session_is_sent_to_sign_in_and_back(anonymous_page, account):
+    """A visitor who is not signed in and opens the History page is sent to sign-in, and after signing in lands
+    back on History."""
     anonymous_page.goto("/history")
     expect(anonymous_page).to_have_url(sign_in_page_for("/history"))
     sign_in(anonymous_page, account)
@@ -296,6 +318,9 @@ def test_a_visitor_without_a_session_is_sent_to_sign_in_and_back(anonymous_page,
 
 
 def test_a_session_that_ends_mid_page_sends_the_user_to_sign_in(page, account, target):
+    """If a user's session ends on the server while they are on the Watchlists page (as when it expires), their
+    next action takes them to sign-in, set to bring them back to Watchlists afterwards, instead of failing
+    silently."""
     page.goto("/watchlists")
     expect(page.get_by_test_id("current-user")).to_have_attribute("data-username", account.username)
     # The server ends the session while the browser still holds its cookie, as an expiry does.
@@ -309,6 +334,8 @@ def test_a_session_that_ends_mid_page_sends_the_user_to_sign_in(page, account, t
 
 
 def test_the_header_names_the_user_and_sign_out_ends_the_session(page, account, target):
+    """The page header shows the signed-in user's name, and Sign out takes them to the sign-in page and ends the
+    session on the server too, so it can no longer be used."""
     expect(page.get_by_test_id("current-user")).to_contain_text(account.username)
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/signin"))

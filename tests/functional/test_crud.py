@@ -53,6 +53,8 @@ def create(api, name: str | None = None, symbols=("GOOG", "MSFT")) -> httpx.Resp
 
 
 def test_a_watchlist_round_trips_and_is_stored_in_postgres(api, db, user):
+    """A user who creates a watchlist with two stocks gets it back with its name, its stocks in order and a
+    version number, finds it in their list of watchlists, and it is stored in the database."""
     name = unique("Tech")
     created = create(api, name)
     assert created.status_code == 201, created.text
@@ -73,6 +75,9 @@ def stored(db, watchlist_id) -> tuple[str, list[str]] | None:
 
 
 def test_items_are_added_and_removed_in_postgres_too(api, db):
+    """A stock added to a watchlist or removed from it shows in the answer at once and is saved in the database.
+    Adding a stock that is already there is refused, and removing one that is not there is answered "not
+    found"."""
     wl = create(api, symbols=["GOOG"]).json()
     added = api.post(f"/watchlists/{wl['id']}/items", json={"symbol": "SPX"})
     assert added.status_code == 201 and added.json()["symbols"] == ["GOOG", "SPX"]
@@ -85,6 +90,9 @@ def test_items_are_added_and_removed_in_postgres_too(api, db):
 
 
 def test_reads_are_cached_and_writes_invalidate_the_cache(api, cache, db, user):
+    """Opening a watchlist again is served from the cache, yet after the user renames it they see the new name
+    at once, and it is saved in the database, not only in the cache. After they delete it, it is gone from the
+    database, from the cache and from what the app shows."""
     wl = create(api).json()
     path = f"/watchlists/{wl['id']}"
     assert api.get(path).headers["x-cache"] == "MISS"
@@ -108,6 +116,9 @@ def test_reads_are_cached_and_writes_invalidate_the_cache(api, cache, db, user):
 
 
 def test_lost_updates_are_refused(api, db):
+    """When two edits of the same watchlist start from the same version, the second is refused instead of
+    silently overwriting the first, and an edit that does not say which version it starts from is refused too.
+    The first edit's name is the one kept, in the app and in the database."""
     wl = create(api).json()
     path = f"/watchlists/{wl['id']}"
     etag = api.get(path).headers["etag"]
@@ -128,6 +139,8 @@ def test_lost_updates_are_refused(api, db):
     ({"name": "ok", "symbols": "GOOG"}, "symbols"),
 ])
 def test_invalid_bodies_get_422_naming_the_field(api, body, field):
+    """Creating a watchlist with a missing, empty or too long name, or with stocks not given as a list, is
+    refused with an answer that names the field at fault, so the app can tell the user what to fix."""
     response = api.post("/watchlists", json=body)
     assert response.status_code == 422, response.text
     locations = [d["loc"] for d in response.json()["detail"]]
@@ -135,6 +148,9 @@ def test_invalid_bodies_get_422_naming_the_field(api, body, field):
 
 
 def test_unknown_ids_and_symbols_and_duplicates(api):
+    """Asking for a watchlist or a stock that does not exist is answered "not found" (or "invalid"), not with an
+    error. A second watchlist with the same name is refused with a reason, and a watchlist with an unknown stock
+    is refused with a message naming that stock."""
     assert api.get(f"/watchlists/{uuid.uuid4()}").status_code in (404, 422)
     assert api.get("/watchlists/999999999").status_code in (404, 422)
     assert api.get("/stocks/NOPE/prices").status_code == 404
@@ -147,11 +163,14 @@ def test_unknown_ids_and_symbols_and_duplicates(api):
 
 
 def test_a_request_without_a_session_is_refused_with_401(target):
+    """Without signing in, asking for watchlists is refused with "sign-in required" (401) and a reason."""
     response = httpx.get(f"{target.base_url}/api/v1/watchlists", timeout=10)
     assert response.status_code == 401 and response.json()["detail"], response.text[:300]
 
 
 def test_the_old_user_header_acts_for_nobody(target, api):
+    """Naming a user in a request header, an older way of saying who is asking, no longer opens their data:
+    without a signed-in session the request for their watchlist is refused."""
     wl = create(api).json()
     response = httpx.get(f"{target.base_url}/api/v1/watchlists/{wl['id']}", timeout=10,
                          headers={"X-User-Id": api.get("/auth/me").json()["username"]})
@@ -159,6 +178,8 @@ def test_the_old_user_header_acts_for_nobody(target, api):
 
 
 def test_unicode_names_survive_the_round_trip(api, db):
+    """A watchlist name with accents, an emoji, Japanese characters and typographic quotes comes back exactly as
+    typed and is stored that way in the database."""
     name = "Ünïcødé 📈 株式 — ‘quotes’"
     wl = create(api, name=name).json()
     assert api.get(f"/watchlists/{wl['id']}").json()["name"] == name
@@ -166,6 +187,8 @@ def test_unicode_names_survive_the_round_trip(api, db):
 
 
 def test_a_large_but_allowed_body_is_handled(api):
+    """A large request (a watchlist listing the same stock 5,000 times) gets no server error: it is either
+    accepted, keeping the stock only once, or refused cleanly."""
     name = "L" * 100
     many = api.post("/watchlists", json={"name": name, "symbols": ["GOOG"] * 5000})
     assert many.status_code in (201, 409, 422), many.text[:300]
@@ -173,6 +196,8 @@ def test_a_large_but_allowed_body_is_handled(api):
 
 
 def test_adk_sessions_can_be_created_read_listed_and_deleted(target, account):
+    """A user can start a conversation with the stock analyst, open it, find it in their list of conversations
+    and delete it, after which it is gone; its id can then be used for a new conversation."""
     with AgentClient(target.base_url, account) as agent:
         sid = agent.create_session()
         assert agent.http.get(agent.sessions_url(sid)).json()["id"] == sid

@@ -34,6 +34,9 @@ def account(accounts) -> Account:
 
 
 def test_the_session_cookie_is_http_only_same_site_lax_and_secure_over_https(target, account):
+    """The cookie that keeps a user signed in cannot be read by scripts on the page, is held back from most
+    requests other sites start, and, when the site is on HTTPS, is only sent over encrypted connections. This
+    makes a user's session hard to steal or misuse."""
     with client(target.base_url) as http:
         cookie = session_cookie(sign_in(http, account))
     cookie["value"] = "[the session id]"   # a failure message must not show it
@@ -45,6 +48,9 @@ def test_the_session_cookie_is_http_only_same_site_lax_and_secure_over_https(tar
 
 
 def test_every_sign_in_issues_a_new_session_id_and_a_planted_one_is_never_adopted(target, account):
+    """Every sign-in gives the user a brand-new session, different from the one before, and a session id planted
+    in the browser by an attacker is never accepted. So an attacker cannot prepare a session and use it once the
+    user signs in."""
     with client(target.base_url) as http:
         http.cookies.set(SESSION_COOKIE, "planted-by-an-attacker")
         first = session_cookie(sign_in(http, account))["value"]
@@ -56,6 +62,8 @@ def test_every_sign_in_issues_a_new_session_id_and_a_planted_one_is_never_adopte
 
 
 def test_sign_out_revokes_the_session_on_the_server(target, account):
+    """After a user signs out, their old session no longer works, even for someone who kept a copy of its
+    cookie: sign-out ends the session on the server, not only in the browser."""
     with client(target.base_url) as http:
         token = session_cookie(sign_in(http, account))["value"]
         assert http.get(f"{AUTH}/me").json()["username"] == account.username
@@ -68,6 +76,8 @@ def test_sign_out_revokes_the_session_on_the_server(target, account):
 
 @pytest.mark.parametrize("column", ["last_seen_at", "created_at"], ids=["idle", "absolute"])
 def test_a_session_expires_when_idle_and_at_its_absolute_lifetime(target, account, column):
+    """A session stops working once it has gone unused for too long, and also once it is older than its maximum
+    lifetime, however active it is. The test ages the session by a year and expects the server to refuse it."""
     db = target.require("db")
     with client(target.base_url) as http:
         token = session_cookie(sign_in(http, account))["value"]
@@ -80,6 +90,8 @@ def test_a_session_expires_when_idle_and_at_its_absolute_lifetime(target, accoun
 
 
 def test_a_cross_site_write_is_refused_and_changes_nothing(target, accounts, account):
+    """A request to create a watchlist that comes from another website, carrying the user's sign-in, is refused
+    and nothing is saved. This stops a malicious site from acting in a user's name."""
     db = target.require("db")
     with accounts.client(account) as http:
         answer = http.post("/api/v1/watchlists", json={"name": "csrf", "symbols": ["GOOG"]},
@@ -90,6 +102,9 @@ def test_a_cross_site_write_is_refused_and_changes_nothing(target, accounts, acc
 
 
 def test_repeated_wrong_passwords_back_off_and_another_user_still_signs_in(target, accounts):
+    """After five wrong passwords for one account, further sign-in attempts on it are refused for a while, with
+    a time to wait, even with the right password, so passwords cannot be guessed quickly. Another user can still
+    sign in meanwhile."""
     if (pair := accounts.pair()) is None:
         pytest.skip("needs two accounts: sign-up is closed and STACKCHECK_USER_A/B are not both set")
     victim, bystander = pair
@@ -111,6 +126,8 @@ def test_repeated_wrong_passwords_back_off_and_another_user_still_signs_in(targe
 
 
 def test_passwords_and_session_ids_appear_in_no_answer_and_no_log(target, account):
+    """A user's password and session id appear in none of the server's answers (to sign-in, to a wrong password,
+    or to asking who is signed in) and in no service's logs, so they cannot leak that way."""
     with client(target.base_url) as http:
         answers = [sign_in(http, account), http.get(f"{AUTH}/me")]
         token = http.cookies[SESSION_COOKIE]

@@ -45,6 +45,9 @@ def run_with(agent: AgentClient, model: ModelMock, scenario: str, question: str 
 
 
 def test_a_run_on_the_gemini_path_streams_tools_then_the_answer(agent, model, target):
+    """With the stack set up to use Google's Gemini AI model, as in production (here against a stand-in for it),
+    asking about a stock streams a tool call, its result, then the answer in several pieces, naming the stock.
+    The saved analysis records that a Gemini model answered."""
     assert target.env("backend").get("MODEL") == "gemini", "the bundled stack must run the Gemini path"
     run = agent.run("How is GOOG doing?")
     assert run.timeline.problems == [] and not run.timeline.errors, run.recording.transcript()
@@ -55,6 +58,10 @@ def test_a_run_on_the_gemini_path_streams_tools_then_the_answer(agent, model, ta
 
 @pytest.mark.parametrize("scenario, code", FAILURES.items())
 def test_a_model_failure_reaches_the_user_as_one_clear_error_in_time(agent, model, scenario, code):
+    """Whichever way the AI model service fails (too many requests, server error, unavailable, no reply, cut
+    off, a garbled reply, an unknown tool, a safety block), the user sees exactly one plain-language error
+    within the time limit and the stream closes properly. The analysis is saved as failed, and the next question
+    in the same conversation works."""
     bound = slo.section("model")["error_within_s"]
     try:
         run = run_with(agent, model, scenario, deadline=bound)
@@ -85,6 +92,9 @@ def test_a_model_failure_reaches_the_user_as_one_clear_error_in_time(agent, mode
 
 
 def test_a_rate_limit_that_a_retry_absorbs_is_invisible_to_the_user_and_counted(agent, model, target):
+    """When the AI model service once answers "too many requests" and a single retry succeeds, the user gets a
+    normal answer with no error. The backend's metrics still count the refusal, but not as an error the user
+    saw."""
     before = backend_metrics(target.require("backend_url"))
     run = run_with(agent, model, "rate_limited_then_ok", failures=1)
     after = backend_metrics(target.backend_url)
@@ -98,6 +108,9 @@ def test_a_rate_limit_that_a_retry_absorbs_is_invisible_to_the_user_and_counted(
 
 
 def test_the_model_api_receives_the_tools_the_instruction_the_results_and_the_key(agent, model, target):
+    """Each analysis sends the AI model service the right key, the analyst's instructions and its five tools
+    with their inputs described correctly (the watchlist tool takes none). In the second call it sends exactly
+    the tool results the user was shown."""
     run = agent.run("How is GOOG doing?")
     requests = model.requests(run.session_id)
     assert len(requests) == 2, [r.path for r in requests]
@@ -125,6 +138,9 @@ def test_the_model_api_receives_the_tools_the_instruction_the_results_and_the_ke
 
 
 def test_model_calls_are_measured(agent, target):
+    """Every call to the AI model is counted in the backend's metrics: a comparison of two stocks records two
+    successful calls, their time to first word, and the amount of text sent and received, so speed and cost can
+    be watched."""
     before = backend_metrics(target.require("backend_url"))
     agent.run("Compare GOOG and MSFT")
     after = backend_metrics(target.backend_url)
@@ -135,6 +151,8 @@ def test_model_calls_are_measured(agent, target):
 
 
 def test_the_model_api_key_is_in_no_log(target):
+    """The secret key for the AI model service appears in no service's logs, so reading logs cannot expose it.
+    Skipped when the stack runs without a key."""
     key = target.env("backend").get("GOOGLE_API_KEY", "")
     if not key:
         pytest.skip(f"the backend of the {target.kind} target runs without a model API key (the offline model)")

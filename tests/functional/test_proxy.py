@@ -28,6 +28,9 @@ def nginx_env(target) -> dict[str, str]:
 
 @pytest.mark.parametrize("path", ["/", "/api/v1/health/live"])
 def test_security_headers_on_pages_and_api(http, path):
+    """Pages and the API come with the browser protections that stop the site being shown inside another site,
+    stop browsers guessing file types, limit what is shared with other sites and allow content from the site
+    itself only. The web server does not reveal its version."""
     response = http.get(path)
     missing = {k: v for k, v in SECURITY_HEADERS.items() if response.headers.get(k) != v}
     assert not missing, f"{path}: expected {missing}, got {dict(response.headers)}"
@@ -38,6 +41,8 @@ def test_security_headers_on_pages_and_api(http, path):
 
 @pytest.mark.parametrize("path,kind", [("/", "text/html"), ("/api/v1/stocks", "application/json")])
 def test_documents_are_gzipped(http, path, kind):
+    """The home page and the list of stocks are sent compressed, so they load faster, especially on slow
+    connections."""
     response = http.get(path, headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(kind)
@@ -45,6 +50,8 @@ def test_documents_are_gzipped(http, path, kind):
 
 
 def test_static_assets_are_cached_for_a_year(http):
+    """A script or style file the home page uses is marked to be kept by the browser for a year, so returning
+    visitors do not download it again."""
     page = http.get("/").text
     asset = page.split('/_next/static/', 1)[1].split('"', 1)[0]
     response = http.get(f"/_next/static/{asset}")
@@ -53,6 +60,8 @@ def test_static_assets_are_cached_for_a_year(http):
 
 
 def test_request_id_is_generated_and_a_client_id_is_kept(http):
+    """An API answer carries a tracking id, and a tracking id the caller sends is kept as it is, so a reported
+    problem can be matched to the server's logs."""
     generated = http.get("/api/v1/health/live").headers.get("x-request-id", "")
     assert len(generated) >= 16
     assert http.get("/api/v1/health/live", headers={"X-Request-ID": "trace-abc-123"}) \
@@ -60,6 +69,8 @@ def test_request_id_is_generated_and_a_client_id_is_kept(http):
 
 
 def test_metrics_are_not_reachable_through_the_proxy(http, target):
+    """The server's internal metrics page cannot be reached from outside through the site (it answers "not
+    found"), while it still works inside the stack for monitoring."""
     assert http.get("/metrics").status_code == 404
     # ...while the backend does serve them inside the stack.
     inside = httpx.get(f"{target.require('backend_url')}/metrics", timeout=10)
@@ -67,6 +78,8 @@ def test_metrics_are_not_reachable_through_the_proxy(http, target):
 
 
 def test_an_oversize_body_gets_413(http):
+    """A 2 MB request to create a watchlist is refused with a clear "too large" answer (413), so oversized
+    requests cannot tie up the server."""
     response = http.post("/api/v1/watchlists", content=b"x" * (2 * 1024 * 1024),
                          headers={"Content-Type": "application/json"})
     assert response.status_code == 413
@@ -75,6 +88,9 @@ def test_an_oversize_body_gets_413(http):
 
 @pytest.mark.destructive  # a flood: other clients of a shared host would see 429s too
 def test_over_the_api_rate_limit_answers_429_with_retry_after(target, nginx_env):
+    """When one client sends far more API requests at once than the limit allows, some are refused with "too
+    many requests" (429) and a number of seconds to wait, and the rest succeed. This keeps one client's flood
+    from overwhelming the service for everyone."""
     rate, unit = nginx_env["NGINX_API_RATE"].split("r/")
     per_second = int(rate) / (60 if unit == "m" else 1)
     # More than the burst plus one second's allowance, sent at once: some must be refused.

@@ -6,6 +6,7 @@ from stackcheck import AgentClient, service_names
 
 
 def test_every_service_is_running_and_healthy(target):
+    """Every service the stack is made of is running and reports healthy."""
     found = set(target.containers())
     expected = service_names(target.kind)
     assert set(expected) <= found, f"services of the compose files: {expected}, running: {sorted(found)}"
@@ -13,6 +14,7 @@ def test_every_service_is_running_and_healthy(target):
 
 
 def test_nginx_serves_the_frontend_page(target):
+    """The site's address serves the home page: a web page, with no error."""
     response = httpx.get(target.base_url + "/", timeout=10)
     assert response.status_code == 200, response.text[:500]
     assert response.headers["content-type"].startswith("text/html")
@@ -20,6 +22,7 @@ def test_nginx_serves_the_frontend_page(target):
 
 
 def test_nginx_serves_the_api_and_both_data_stores_are_ready(target):
+    """The API answers through the site's address and reports that both the database and the cache are ready."""
     response = httpx.get(target.base_url + "/api/v1/health/ready", timeout=10)
     assert response.status_code == 200, response.text
     checks = response.json()["checks"]

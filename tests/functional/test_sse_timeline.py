@@ -41,6 +41,9 @@ def goog(agent) -> Run:
 
 
 def test_the_stream_is_served_as_unbuffered_uncompressed_event_stream(goog, target, accounts, protocol):
+    """An analysis is delivered as a live stream that is neither compressed nor stored on the way, over the kind
+    of connection (HTTP/1.1 or HTTP/2) that was asked for, and the backend tells the proxy not to hold it back.
+    Otherwise users would see the answer only at the end."""
     headers = goog.recording.headers
     assert goog.recording.status == 200
     assert goog.recording.http_version == protocol, \
@@ -81,6 +84,9 @@ def test_nginx_itself_never_buffers_or_compresses_the_stream(target):
 
 
 def test_the_timeline_is_call_response_partials_then_one_final_text(goog):
+    """An analysis of one stock shows its steps in a sensible order: each tool the analyst calls (one of them
+    about that stock) gets its result before the answer starts, then one final answer arrives in several pieces
+    and names the stock. No errors appear."""
     tl = goog.timeline
     assert tl.problems == [], tl.problems
     assert not tl.errors, [e.text for e in tl.errors]
@@ -103,6 +109,9 @@ def test_the_timeline_is_call_response_partials_then_one_final_text(goog):
 
 
 def test_every_event_follows_the_adk_schema(goog):
+    """Every message in the stream has the shape the app and other clients of the agent framework (ADK) expect:
+    an id, an author, a time and content. The answer's pieces are marked as partial except the last, and all
+    share one id so they can be joined into one answer."""
     for event in goog.recording.events:
         assert isinstance(event.get("id"), str) and event["id"], event
         assert isinstance(event.get("invocationId"), str), event
@@ -119,6 +128,9 @@ def test_every_event_follows_the_adk_schema(goog):
 
 
 def test_delivery_is_incremental_not_one_burst(goog, pacing):
+    """The answer reaches the user piece by piece as the AI writes it, not all at once at the end: the first
+    message arrives in the first half of the run, and the pieces come about as far apart as the AI produced
+    them."""
     rec = goog.recording
     chunks = goog.timeline.texts[0].chunks
     assert rec.first_event_at < rec.total / 2, rec.summary()
@@ -152,6 +164,8 @@ def test_heartbeats_keep_a_slow_run_alive_past_the_proxy_read_timeout(agent, tar
 
 
 def test_several_symbols_are_compared(agent):
+    """Asking to compare three stocks makes the analyst use its comparison tool, and the answer mentions all
+    three."""
     run = agent.run("Compare GOOG, MSFT and SPX")
     attach(run)
     names = [i.name for i in run.timeline.of("tool_call")]
@@ -161,6 +175,8 @@ def test_several_symbols_are_compared(agent):
 
 
 def test_an_unknown_symbol_is_answered_not_crashed(agent):
+    """Asking about a stock that does not exist gets a normal answer that names it, not a failed run: the
+    analyst's tool reports a problem with that stock, and the analysis still ends cleanly."""
     run = agent.run("Analyze ZZZZQ")
     attach(run)
     assert not run.timeline.errors and run.timeline.problems == []
@@ -170,6 +186,8 @@ def test_an_unknown_symbol_is_answered_not_crashed(agent):
 
 
 def test_concurrent_runs_do_not_mix(target, accounts):
+    """Four users analysing four different stocks at the same time each get only their own stock: no tool call
+    or answer mentions another user's stock."""
     symbols = ["GOOG", "MSFT", "SPX", "IXIC"]
 
     def one(symbol: str) -> Run:
@@ -187,6 +205,9 @@ def test_concurrent_runs_do_not_mix(target, accounts):
 
 
 def test_the_run_is_stored_in_the_session_and_in_the_history(agent, goog, target):
+    """A finished analysis is saved: its tool calls and final answer are kept in the conversation, it appears in
+    the user's History with the same answer, a success status and the stock, and it is stored in the
+    database."""
     session = agent.http.get(agent.sessions_url(goog.session_id)).json()
     stored = [e for e in session["events"] if not e.get("partial")]
     assert any("functionCall" in p for e in stored for p in e["content"]["parts"]), "tool call not stored"

@@ -39,6 +39,8 @@ def seeded(ops):
 
 
 def test_up_starts_every_service_of_the_prod_profile_healthy(ops, seeded):
+    """The operator's start command brings up every service of the production setup, all healthy, and the test
+    data the next steps back up and restore (20,000 database rows and 200 cache entries) is in place."""
     health = {svc: (c["State"].get("Health") or {}).get("Status", c["State"]["Status"])
               for svc, c in containers(ops.name).items()}
     assert health == dict.fromkeys(PROD_SERVICES, "healthy"), f"every prod service should be healthy, saw {health}"
@@ -47,6 +49,9 @@ def test_up_starts_every_service_of_the_prod_profile_healthy(ops, seeded):
 
 
 def test_backup_writes_a_complete_backup(ops, seeded):
+    """The operator's backup command writes a complete backup: a copy of the database, a copy of the cache, and
+    the files that describe and verify them (checksums, a manifest, row counts per table, a list of contents),
+    none of them empty."""
     ops.ok("backup", str(ops.backups))
     [backup] = sorted(ops.backups.glob("2*Z"))
     files = {p.name for p in backup.iterdir() if p.stat().st_size > 0}
@@ -56,12 +61,17 @@ def test_backup_writes_a_complete_backup(ops, seeded):
 
 
 def test_down_v_deletes_the_data_volumes(ops):
+    """The operator's command to take the stack down and delete its data really deletes all stored data (the
+    backups volume aside), so the next step restores onto an empty server."""
     ops.ok("down", "-v")
     data = [v for v in ops.resources().get("volumes", []) if not v.endswith("_backups")]
     assert not data, f"down -v should delete every data volume, left {data}"
 
 
 def test_restore_fresh_gives_back_every_table_and_redis_key(ops, seeded):
+    """Restoring that backup onto the emptied stack gives back every database table exactly as it was, row for
+    row, and the cache with as many entries as before and the 200 test entries unchanged; the stack is healthy
+    afterwards."""
     assert "backup" in ops.state, "no backup from test_backup_writes_a_complete_backup to restore"
     ops.ok("restore", "--fresh", "--with-redis", str(ops.state["backup"]))
     differences = compare_tables(seeded["tables"], ops.tables())
@@ -73,6 +83,9 @@ def test_restore_fresh_gives_back_every_table_and_redis_key(ops, seeded):
 
 
 def test_a_broken_deploy_is_rolled_back_to_the_previous_image(ops):
+    """When a new backend version crashes at start during a deploy, the deploy reports failure and automatically
+    goes back to the previous version, and the stack is healthy again, so a bad release does not leave the site
+    down."""
     good = ops.state["good"] = ops.image("backend")
     deploy = ops.stack("deploy", DEPLOY_BREAK="backend", STACK_WAIT_TIMEOUT="60")
     assert deploy.returncode != 0, "deploying a backend that crashes at start should fail"
@@ -81,6 +94,9 @@ def test_a_broken_deploy_is_rolled_back_to_the_previous_image(ops):
 
 
 def test_a_broken_deploy_with_no_rollback_stays_until_rollback(ops):
+    """When an operator deploys with automatic rollback turned off and the new backend never becomes healthy,
+    the deploy reports failure and the stack shows as unhealthy until the operator runs the rollback command,
+    which brings back the previous version and a healthy stack."""
     good = ops.state.get("good") or ops.image("backend")
     deploy = ops.stack("deploy", "--no-backup", "--no-rollback", DEPLOY_BREAK="backend:unhealthy", STACK_WAIT_TIMEOUT="30")
     assert deploy.returncode != 0, "deploying a backend that never turns healthy should fail"
@@ -91,6 +107,9 @@ def test_a_broken_deploy_with_no_rollback_stays_until_rollback(ops):
 
 
 def test_scheduled_backups_keep_the_newest_and_one_restores(ops, seeded):
+    """The automatic backups run on schedule, keep only the set number of newest backups and delete older ones,
+    and the backup service stays healthy. Restoring the newest one brings back data deleted after it was taken,
+    and the stack is healthy afterwards."""
     # A backup every interval: after keep + 1 intervals the oldest has been pruned. A new
     # backup lands just before its prune, so judge one listing, taken after a prune; the
     # deadline leaves room for intervals that slip on a busy machine.

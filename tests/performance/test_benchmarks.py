@@ -51,16 +51,22 @@ def ok(response: httpx.Response, cache: str | None = None) -> None:
 
 
 def test_health(benchmark, http, summary):
+    """The basic "is the service up" request, made through the site 20 times, answers within the API's time
+    limit in the typical (median) case."""
     bench(benchmark, summary, lambda: http.get("/api/v1/health/live"), ok)
 
 
 def test_stock_prices_cache_hit(benchmark, http, summary):
+    """Reading a stock's prices for a year that was just read comes from the cache every time, and the typical
+    (median) answer over 20 reads is within the API's time limit."""
     url = "/api/v1/stocks/GOOG/prices?start=2010-01-01&end=2010-12-31"
     http.get(url)  # now cached
     bench(benchmark, summary, lambda: http.get(url), lambda r: ok(r, "HIT"))
 
 
 def test_stock_prices_cache_miss(benchmark, http, summary):
+    """Reading a stock's prices for a date range nobody asked for before, so from the database rather than the
+    cache, still answers within the API's time limit in the typical (median) case over 20 reads."""
     # A range never asked before is a new cache key: every round reads Postgres.
     starts = (date(2000, 1, 1) + timedelta(days=i) for i in itertools.count(int(time.time()) % 2000))
     bench(benchmark, summary, lambda: http.get("/api/v1/stocks/MSFT/prices",
@@ -70,6 +76,8 @@ def test_stock_prices_cache_miss(benchmark, http, summary):
 
 
 def test_watchlist_read(benchmark, http, summary):
+    """Opening one of the user's watchlists answers within the API's time limit in the typical (median) case
+    over 20 reads."""
     created = http.post("/api/v1/watchlists", json={"name": f"bench-{uuid.uuid4().hex[:6]}", "symbols": ["GOOG"]})
     ok(created)
     path = f"/api/v1/watchlists/{created.json()['id']}"
@@ -82,6 +90,8 @@ def signed_in_user(http) -> str:
 
 
 def test_session_create(benchmark, http, summary):
+    """Starting a new conversation with the stock analyst answers within the API's time limit in the typical
+    (median) case over 20 tries."""
     user = signed_in_user(http)
     bench(benchmark, summary, lambda: http.post(f"/apps/{APP}/users/{user}/sessions", json={}), ok)
 

@@ -9,6 +9,8 @@ from stackcheck import resources, slo
 
 
 def test_the_idle_stack_leaves_the_cpu_to_others(target, summary):
+    """When nobody is using the app, each service, and the whole stack together, stays under a small set share
+    of the server's processor, so the server stays free for other work and running costs stay low."""
     if target.docker_host is not None:
         pytest.skip(f"needs the Docker host's cgroups, on {target.docker_host}, not this machine")
     budget = slo.section("idle_cpu")

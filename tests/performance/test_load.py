@@ -71,6 +71,9 @@ def add_latency(summary, what: str, verdict: slo.Verdict, stat: str, spec: dict)
 
 
 def test_the_api_meets_its_slo_at_50_concurrent_users(api_load, summary):
+    """With 50 people using the API at the same time, 95% and 99% of requests answer within the agreed time
+    limits and almost none fail. People signing up as this crowd arrives are served within their own time limit
+    too."""
     scorecard.latency("api", api_load.run.verdicts["api"], ("p95", "p99"), f"Locust, {API_USERS} API users")
     verdicts = assert_gate_passed(api_load)
     assert sorted(verdicts) == ["api", "signin"], "only the API user ran, so only its SLOs are gated"
@@ -85,6 +88,9 @@ def test_the_api_meets_its_slo_at_50_concurrent_users(api_load, summary):
 
 
 def test_pages_api_and_agent_streams_meet_their_slos_together(mixed_load, summary):
+    """With 30 people at once, some opening pages, some using the API and some running analyses, everything
+    stays within its agreed limits together: pages load, and an analysis stream starts, shows its first message
+    and finishes in time, with almost no request failing."""
     scorecard.latency("sse_first_event", mixed_load.run.verdicts["sse_first_event"], ("p95",),
                       f"Locust, {MIXED_USERS} users: pages, API and agent runs together")
     verdicts = assert_gate_passed(mixed_load)
@@ -99,6 +105,8 @@ def test_pages_api_and_agent_streams_meet_their_slos_together(mixed_load, summar
 
 
 def test_the_whole_stack_stays_within_its_memory_and_cpu_budgets(api_load, mixed_load, cpus, summary):
+    """During both load tests the whole stack's peak memory and average processor use stay within their budgets,
+    so the server does not run out of memory or capacity when many people use it."""
     samples = api_load.stats + mixed_load.stats
     for name, measured in (("api", api_load), ("mixed", mixed_load)):
         png = plots.resources_over_time(measured.stats, cpus, PERFORMANCE_DIR / name / "resources.png",

@@ -83,6 +83,9 @@ def verdict(kind: str, metric: str, runs: list[dict]) -> slo.Verdict:
 
 @pytest.mark.parametrize("kind", ["cold", "warm"])
 def test_the_home_page_loads_within_budget_in_a_real_browser(loads, kind, summary):
+    """For a signed-in user, the home page finishes loading and shows its main content within the time budget in
+    a real browser (the typical of five loads), both on a first visit with nothing cached and on return
+    visits."""
     runs = loads[kind]
     verdicts = [verdict(kind, metric, runs) for metric in ("load", "lcp")]
     for v in verdicts:

@@ -29,6 +29,9 @@ def seed(base_url: str, account) -> None:
 
 
 def test_a_backup_restores_every_table_after_the_volume_is_lost(faults, backups, target, accounts, tmp_path):
+    """A backup made with the stack's own backup script brings all the data back after the database's storage is
+    lost: once restored, every table holds exactly the rows it had before (watchlists, conversations, analyses),
+    and the restore finishes within its time budget."""
     seed(target.base_url, accounts.new("backup"))
     faults.wait_steady()
     before = backups.checksums()
@@ -69,6 +72,8 @@ def test_a_backup_restores_every_table_after_the_volume_is_lost(faults, backups,
 
 
 def test_the_scheduled_backup_of_the_prod_profile_is_a_valid_dump(backups, target, tmp_path):
+    """The automatic backups of the production setup really work: one run on demand is complete and readable,
+    holds the same number of rows per table as the live database, and the backup service stays healthy."""
     ran = backups.script("scheduled", "run")
     assert ran.returncode == 0, backups.describe(ran)
     names = backups.scheduled()

@@ -23,6 +23,9 @@ def assert_recovered(run, service: str) -> None:
 
 @pytest.mark.parametrize("service", service_names())
 def test_a_crashed_service_is_restarted_and_serves_again(faults, target, service):
+    """When a service crashes suddenly, it is restarted automatically and is healthy again within its time
+    budget, with nobody stepping in; for the services users reach through the site, the site serves again within
+    its budget too."""
     if service not in service_names(target.kind):
         pytest.skip(f"{service} runs in the bundled test stack only, not on the {target.kind} target")
     with faults.crash(service) as crash:
@@ -38,6 +41,9 @@ def test_a_crash_of_the_app_under_init_through_docker_exec_is_restarted_too(faul
 
 
 def test_a_backend_crash_mid_stream_fails_the_run_cleanly_and_the_next_run_works(faults, target, accounts):
+    """If the backend crashes while an answer is streaming, the user's stream ends within 15 seconds as a
+    failure instead of hanging or looking complete, and no final answer is shown for the cut-off analysis. The
+    backend comes back by itself, and the user's next analysis works."""
     outcome, account = {}, accounts.new("crash")
     model = ModelMock(target.require("model_mock_url"))
     with AgentClient(target.base_url, account, timeout=30) as agent:

@@ -39,6 +39,9 @@ class Writer:
 
 
 def test_every_acknowledged_write_survives_a_postgres_crash(faults, target, accounts):
+    """When the database crashes while a user keeps creating watchlists, every one the app confirmed is still
+    there afterwards with the same id. The backend reconnects by itself without being restarted, and the site
+    serves again within its recovery budget."""
     backend_before = target.container("backend")
     account = accounts.new("durable")
     writer = Writer(accounts.client(account, timeout=5), account.username)

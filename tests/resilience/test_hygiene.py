@@ -52,6 +52,9 @@ def project_of(lines: list[str]) -> str:
 
 
 def test_an_interrupt_during_a_fault_leaves_nothing_and_the_next_run_starts_clean():
+    """If a test run is stopped (Ctrl-C) while it is simulating a fault, it reports failure rather than success
+    and removes everything it created, and the next run starts without having to clean up after it. This keeps
+    test machines and shared servers free of leftover copies of the stack."""
     interrupted = child("test_blocks_inside_a_fault")
     project = None
     try:

@@ -6,6 +6,9 @@ import uuid
 
 
 def test_a_failed_request_is_logged_with_its_request_id_and_every_log_is_collected(faults, target, accounts):
+    """With the database down, asking for the user's analyses fails with a clear "service unavailable" (503)
+    that carries the request's tracking id, and the backend logs a database warning or error under that same id,
+    so support can trace a user's report. Every service's logs can be collected, and none is empty."""
     request_id = f"chaos-{uuid.uuid4().hex[:12]}"
     with accounts.client() as api, faults.stop("postgres") as run:
         # Signed in before the fault: without Postgres the session cannot be checked either.
@@ -30,6 +33,8 @@ def test_a_failed_request_is_logged_with_its_request_id_and_every_log_is_collect
 
 
 def test_every_service_rotates_its_log(target):
+    """Every service's logs are capped in size and number of files, so logs cannot grow until the server's disk
+    is full."""
     unrotated = {}
     for service, info in target.containers().items():
         config = info["HostConfig"]["LogConfig"]

@@ -10,6 +10,9 @@ from stackcheck.model import ModelMock
 
 
 def test_with_the_model_api_stopped_runs_fail_fast_and_the_rest_of_the_app_serves(faults, target, accounts):
+    """When the AI model service is down, an analysis fails quickly, within the time limit, with one clear
+    "model unreachable" error instead of hanging, while watchlists and the sign-in page keep working. Once the
+    model service is back, a new analysis works."""
     target.require("model_mock_url")
     bound = slo.section("model")["error_within_s"]
     with AgentClient(target.base_url, accounts.new("outage")) as agent, faults.stop("gemini-mock") as outage:

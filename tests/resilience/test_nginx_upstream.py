@@ -26,6 +26,9 @@ UPSTREAMS = {
 @pytest.mark.parametrize("fault,service", [("stop", "backend"), ("stop", "frontend"),
                                            ("disconnect", "backend")])
 def test_an_upstream_down_is_a_clear_error_page_and_service_returns(faults, target, fault, service):
+    """When the backend or the web app is stopped, or the backend is cut off, a visitor gets within 5 seconds a
+    clear "temporarily unavailable" answer in the site's own form (a page for pages, a data message for the API)
+    with a tracking id, instead of a hang. Once the service is back, the same address works again by itself."""
     path, accept, content_type, marker = UPSTREAMS[service]
     inject = faults.disconnect(service, "front") if fault == "disconnect" else getattr(faults, fault)(service)
     with inject as run:

@@ -29,6 +29,10 @@ def last_probe_passed_after(info: dict, since: str) -> bool:
 
 @pytest.mark.parametrize("outage", ["stop", "pause"])
 def test_reads_and_writes_go_on_without_redis_and_the_cache_refills(faults, target, accounts, outage):
+    """When the cache is stopped or frozen, every read keeps working straight from the database with no server
+    error, editing and creating watchlists still work, and the backend reports reduced service but stays
+    healthy. Once the cache is back, no outdated watchlist is shown, and the cache fills again within its
+    recovery budget."""
     # Names of this run only: on a deployed host every test shares one account.
     before, during, new = (f"{name} {uuid.uuid4().hex[:6]}" for name in ("before", "during", "new"))
     with accounts.client(timeout=10) as api:

@@ -8,6 +8,9 @@ from stackcheck import service_names
 
 
 def test_the_target_reaches_every_service_after_each_was_stopped_and_started(faults, target):
+    """After every service has been stopped and started again in turn, the site reports itself ready, and the
+    test suite still reaches each service at the address it used before, so the checks that follow test the
+    running stack."""
     # `docker stop` + `docker start` gives a container a new port mapping: exactly when
     # ports picked by Docker would move.
     for service in service_names(target.kind):

@@ -15,6 +15,9 @@ from stackcheck.paths import MUTANTS_DIR
 
 @pytest.mark.timeout(2 * defects.RUN_TIMEOUT_S)  # the first test also waits for the clean pass
 def test_the_suite_catches_the_defect(defect: defects.Defect, scratch: defects.Scratch, trials):
+    """A known kind of bug (for example, the proxy holding back the live stream) is put on purpose into a copy
+    of the product, and the checks meant to guard against it are run on that copy: at least one must fail. This
+    proves the test suite would catch that mistake before it reaches users."""
     scratch.reset()
     defect.apply(scratch.root)
     diff = scratch.diff()
