@@ -52,6 +52,8 @@ export default defineConfig({
     // An assertion about the running stack failed: what a user or operator would see.
     { name: "Product defect", matchers: { statuses: ["failed"], labels: folder("functional") } },
     { name: "Suite defect", matchers: { statuses: notPassed, labels: folder("unit") } },
+    // A seeded stack defect no named test noticed: a hole in the suite (tests/selfcheck).
+    { name: "Self-check: a defect survived", matchers: { statuses: notPassed, labels: folder("selfcheck") } },
   ],
   // `allure quality-gate` (the gate step of `make report`) exits 1 when a rule fails.
   qualityGate: {
