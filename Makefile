@@ -95,5 +95,5 @@ report:
 clean:
 	@$(UV) run --frozen python -m stackcheck.clean
 	@[ ! -d .stackcheck/vps ] || tests/remote/loopback-vps down
-	find reports -mindepth 1 -maxdepth 1 ! -name history.jsonl ! -name slo-history.jsonl ! -name README.md -exec rm -rf {} +  # keep the trend histories
+	find reports -mindepth 1 -maxdepth 1 ! -name history.jsonl ! -name 'slo-history*.jsonl' ! -name README.md -exec rm -rf {} +  # keep the trend histories
 	rm -rf .stackcheck

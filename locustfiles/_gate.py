@@ -6,7 +6,7 @@ master with its regular reports; the master judges them when it quits and:
 - prints one verdict table, last: per SLO n, p50/p95/p99, the limit, the target, the verdict
 - writes a folder of its own for the run (reports/locust/<time>/, or --slo-report-dir):
   samples.csv, verdict.json, Locust's HTML report and Allure results, so `make report` shows
-  the run and a failed run never overwrites the last good one (reports/locust/latest)
+  the run; every run keeps its folder (reports/locust/latest points at the newest)
 - sets the exit code: 1 when any SLO of the user classes that ran fails, including one that
   received no traffic
 
@@ -85,9 +85,13 @@ def _stop_when_everything_fails(environment, after_s: float) -> None:
 
 
 @events.request.add_listener
-def _record(name: str, response_time: float, exception: BaseException | None, **_) -> None:
+def _record(name: str, response_time: float, exception: BaseException | None, start_time: float | None = None,
+            **_) -> None:
+    # Timed from when the request was sent (Locust's start_time), not from when the event fires:
+    # a stream's TTFB is reported only after the whole stream was read.
     if slo_name := load.slo_of(name):
-        _samples.append(load.RawSample(time.time(), slo_name, name, response_time, exception is None))
+        done = start_time + response_time / 1000 if start_time else time.time()
+        _samples.append(load.RawSample(done, slo_name, name, response_time, exception is None))
 
 
 @events.report_to_master.add_listener
@@ -105,8 +109,8 @@ def _receive_samples(client_id: str, data: dict) -> None:
 @events.quitting.add_listener
 def _gate(environment, **_) -> None:
     options = environment.parsed_options
-    if isinstance(environment.runner, WorkerRunner) or options is None:
-        return
+    if isinstance(environment.runner, WorkerRunner) or options is None or not _started:
+        return   # a worker, or a web UI closed before any test: nothing was measured
     slos = sorted({name for user in environment.user_classes for name in user.slos})
     started = _started[0] if _started else min((s.ts for s in _samples), default=time.time())
     verdicts = load.judge(_samples, slos, started)

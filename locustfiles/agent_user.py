@@ -43,7 +43,7 @@ class AgentUser(StackUser):
     def run_sse(self, session_id: str, question: str) -> None:
         body = {"app_name": APP, "user_id": self.user_id, "session_id": session_id, "streaming": True,
                 "new_message": {"role": "user", "parts": [{"text": question}]}}
-        started = time.perf_counter()
+        started, sent_at = time.perf_counter(), time.time()
         first_event, error = None, None  # first_event: seconds after the request was sent
         # Locust times this request to its response headers (stream=True): the TTFB entry.
         with self.client.post("/run_sse", json=body, stream=True, catch_response=True,
@@ -70,14 +70,14 @@ class AgentUser(StackUser):
             except Exception as exc:  # a reset, a timeout or a non-JSON event fails the run, not the user
                 error = error or f"stream broken: {exc!r}"
         ended = time.perf_counter() - started
-        self.report("sse_first_event", ended if first_event is None else first_event,
+        self.report("sse_first_event", sent_at, ended if first_event is None else first_event,
                     None if first_event is not None else "the stream closed before any event")
-        self.report("sse_full_run", ended, error)
+        self.report("sse_full_run", sent_at, ended, error)
 
-    def report(self, slo: str, seconds: float, error: str | None) -> None:
+    def report(self, slo: str, sent_at: float, seconds: float, error: str | None) -> None:
         self.environment.events.request.fire(
             request_type="SSE", name=request_name(slo, "/run_sse"), response_time=seconds * 1000,
-            response_length=0, exception=RuntimeError(error) if error else None, context={})
+            response_length=0, exception=RuntimeError(error) if error else None, context={}, start_time=sent_at)
 
 
 def in_stream_error(event: dict, data: str) -> str | None:

@@ -55,7 +55,11 @@ _PORT_RANGE = range(20000, 32000, 10)
 
 # Images are tagged per checkout: a second checkout on the same machine (a scratch copy
 # with a deliberate bug, a branch) builds and runs its own images, never this one's.
-IMAGE_TAG = "stackcheck-" + hashlib.sha1(str(ROOT).encode()).hexdigest()[:8]
+def image_tag(root: Path) -> str:
+    return "stackcheck-" + hashlib.sha1(str(root).encode()).hexdigest()[:8]
+
+
+IMAGE_TAG = image_tag(ROOT)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ A defect is one YAML file in tests/selfcheck/defects/, named by its id:
     what: nginx buffers the agent stream              # one sentence
     area: sse                                         # one of AREAS
     edits:                                            # applied in order, to files under stack/
-      - file: stack/nginx/templates/nginx.conf.template
+      - file: stack/nginx/templates/app.conf.template
         find: "proxy_buffering off;"                  # must occur exactly `count` times (default 1)
         replace: "proxy_buffering on;"
     markers: [functional]                             # the markers the runner runs
@@ -22,7 +22,6 @@ An anchor that no longer matches is an error, never a silent no-op.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import os
 import re
 import shutil
@@ -38,12 +37,14 @@ from pathlib import Path
 import yaml
 
 from . import docker
+from .compose import image_tag, pid_alive
 from .paths import ROOT
 
 CATALOG = ROOT / "tests" / "selfcheck" / "defects"
 AREAS = ("sse", "proxy", "posture", "data", "validation", "identity", "model", "https", "durability",
          "backup", "performance", "frontend")
 CAUGHT, CAUGHT_ELSEWHERE, SURVIVED = "caught", "caught elsewhere", "survived"
+ERROR = "error"   # the trial itself failed: an anchor gone, no test ran, a run over its time
 SCRATCH_PREFIX = "stackcheck-scratch-"
 RUN_TIMEOUT_S = 1800   # one run of the suite against a scratch copy: build, start, test, teardown
 # Files a checkout has that git does not: the base images this machine built (stack/airgap/build).
@@ -146,6 +147,8 @@ def select(defects: tuple[Defect, ...], which: str, per_day: int, day: datetime.
             raise KeyError(f"no such defects: {missing}")
         return [by_id[i] for i in which.split(",")]
     pool = [d for d in defects if daily(d)]
+    if not pool or per_day < 1:
+        raise ValueError(f"no daily defect to choose from ({len(pool)} daily, {per_day} a day)")
     day = day or datetime.date.today()
     start = (day.toordinal() * per_day) % len(pool)
     return [pool[(start + i) % len(pool)] for i in range(min(per_day, len(pool)))]
@@ -208,9 +211,6 @@ def judge(defect: Defect, failures: list[Failure]) -> str:
 
 # The scratch copy: a git worktree of HEAD with images, stacks and files of its own.
 
-def image_tag(root: Path) -> str:
-    """The tag the suite gives a checkout's images (stackcheck.compose.IMAGE_TAG, for that root)."""
-    return "stackcheck-" + hashlib.sha1(str(root).encode()).hexdigest()[:8]
 
 
 def _git(*args: str, cwd: Path = ROOT) -> str:
@@ -229,7 +229,7 @@ class Scratch:
 
     def __init__(self) -> None:
         sweep()
-        self.root = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+        self.root = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")).resolve()
         _git("worktree", "add", "--detach", "--quiet", str(self.root), "HEAD")
         for name in UNTRACKED_NEEDED:
             if (ROOT / name).exists():
@@ -248,7 +248,10 @@ class Scratch:
         report.unlink(missing_ok=True)
         command = [sys.executable, "-m", "pytest", "-m", " or ".join(markers), *tests, "-p", "no:cacheprovider",
                    "-q", "--junitxml", str(report), "-o", "junit_family=xunit1"]
-        proc = subprocess.Popen(command, cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # A session of its own: a terminal's Ctrl-C reaches only us, and we pass it on once (a
+        # second SIGINT during the inner suite's unwinding could skip the removal of its stack).
+        proc = subprocess.Popen(command, cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
         try:
             output, _ = proc.communicate(timeout=timeout_s)
         except BaseException:
@@ -276,7 +279,6 @@ def _remove(root: Path) -> None:
 
 def sweep() -> None:
     """Remove the scratch copies (and their images) of runs that are no longer alive."""
-    from .compose import pid_alive
     pattern = re.compile(rf"^{re.escape(SCRATCH_PREFIX)}(\d+)-")
     for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
         if (m := pattern.match(path.name)) and not pid_alive(int(m.group(1))):

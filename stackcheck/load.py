@@ -36,7 +36,7 @@ def slo_of(name: str) -> str | None:
 
 @dataclass(frozen=True)
 class RawSample:
-    ts: float      # wall clock (time.time()) when the request finished
+    ts: float      # wall clock (time.time()) when the request finished: sent + its latency
     slo: str
     name: str
     ms: float

@@ -183,9 +183,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             f"that hides a test, so the run fails", red=True)
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
+    result = yield   # every other implementation first: the session fixtures' teardown among them
     if _hidden_tests(session.config) and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    if SCORECARD.this_run():   # a run that measured some criterion: the scorecard shows it first
+    # Only for a run that went to its end and measured some criterion: the scorecard comes first
+    # in the report. After the teardown, where the chaos report records recovery.
+    if SCORECARD.this_run() and exitstatus != pytest.ExitCode.INTERRUPTED and not session.shouldstop:
         results = session.config.getoption("allure_report_dir", None)
-        SCORECARD.write(REPORTS, Path(results) if results else None)
+        SCORECARD.write(REPORTS, Path(results) if results else None, session.config.getoption("--target"))
+    return result

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from . import results as results_io
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 
@@ -101,9 +102,11 @@ class Scorecard:
             rows.append(f"| {line.status} | {c.title} | {line.value} | {line.limit} | {when} | {line.detail} |")
         return "\n".join(rows) + "\n"
 
-    def write(self, folder: Path, allure_results: Path | None) -> Path:
-        merged = self.merge(folder / "scorecard.json")
-        path = folder / "scorecard.md"
+    def write(self, folder: Path, allure_results: Path | None, target: str = "local") -> Path:
+        """scorecard.md and .json for the bundled stack; scorecard-remote.* for a deployed one."""
+        name = "scorecard" if target == "local" else f"scorecard-{target}"
+        merged = self.merge(folder / f"{name}.json")
+        path = folder / f"{name}.md"
         path.write_text(self.markdown(merged))
         if allure_results:
             _allure(merged, allure_results)
@@ -116,7 +119,6 @@ def _now() -> str:
 
 def _allure(merged: dict[str, tuple[Line, bool]], results: Path) -> None:
     """One Allure result per criterion, under the epic that sorts first: the scorecard."""
-    results.mkdir(parents=True, exist_ok=True)
     stamp = int(time.time() * 1000)
     for order, c in enumerate(CRITERIA, start=1):
         line, now = merged.get(c.key, (None, False))
@@ -127,16 +129,10 @@ def _allure(merged: dict[str, tuple[Line, bool]], results: Path) -> None:
             shown = line.status if now else f"{line.status} (last run that measured it, {line.measured_at})"
             name = f"{shown} · {c.title}: {line.value} (limit {line.limit})"
             message = line.detail or f"{line.value}; limit {line.limit}"
-        result = {
-            "uuid": str(uuid.uuid4()), "historyId": f"scorecard-{c.key}", "name": name,
-            "fullName": f"scorecard.{order:02d}.{c.key}", "status": status,
-            "statusDetails": {"message": message}, "stage": "finished", "start": stamp, "stop": stamp,
-            "labels": [{"name": "epic", "value": "0 · Scorecard: the seeds' success criteria"},
-                       {"name": "feature", "value": c.title}, {"name": "package", "value": "scorecard"}],
-            "parameters": [{"name": "measured", "value": line.value if line else "-"},
-                           {"name": "limit", "value": line.limit if line else "-"}],
-        }
-        (results / f"{result['uuid']}-result.json").write_text(json.dumps(result))
+        results_io.write(results, name=name, full_name=f"scorecard.{order:02d}.{c.key}", status=status,
+                         message=message, epic="0 · Scorecard: the seeds' success criteria", feature=c.title,
+                         package="scorecard", start_ms=stamp, stop_ms=stamp,
+                         parameters={"measured": line.value if line else "-", "limit": line.limit if line else "-"})
 
 
 SCORECARD = Scorecard()   # this run's; tests record into it, the plugin writes it when the session ends

@@ -10,7 +10,7 @@ from pathlib import Path
 import allure
 
 from .. import promises
-from ..defects import AREAS, CAUGHT, CAUGHT_ELSEWHERE, SURVIVED, Defect, Outcome, Trial
+from ..defects import AREAS, CAUGHT, CAUGHT_ELSEWHERE, ERROR, SURVIVED, Defect, Outcome, Trial
 
 TEXT = allure.attachment_type.TEXT
 
@@ -24,7 +24,7 @@ def attach_run(name: str, outcome: Outcome, diff: str = "") -> None:
 
 
 def score(trials: list[Trial]) -> str:
-    caught = sum(t.verdict != SURVIVED for t in trials)
+    caught = sum(t.verdict in (CAUGHT, CAUGHT_ELSEWHERE) for t in trials)
     return f"{caught} of {len(trials)} defects caught ({caught / len(trials):.0%})" if trials else "no defect tried"
 
 
@@ -34,8 +34,8 @@ def write_summary(trials: list[Trial], folder: Path, catalog: tuple[Defect, ...]
     (folder / "coverage.md").write_text(promises.report(catalog))
     by_area = {area: Counter(t.verdict for t in trials if t.defect.area == area) for area in AREAS}
     lines = ["# Self-check: seeded stack defects", "", f"**{score(trials)}**", "",
-             "| Area | Tried | Caught | Caught elsewhere | Survived |", "| --- | --- | --- | --- | --- |"]
-    lines += [f"| {area} | {sum(c.values())} | {c[CAUGHT]} | {c[CAUGHT_ELSEWHERE]} | {c[SURVIVED]} |"
+             "| Area | Tried | Caught | Caught elsewhere | Survived | Error |", "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {area} | {sum(c.values())} | {c[CAUGHT]} | {c[CAUGHT_ELSEWHERE]} | {c[SURVIVED]} | {c[ERROR]} |"
               for area, c in by_area.items() if c]
     lines += ["", "| Defect | Verdict | What | Failed tests |", "| --- | --- | --- | --- |"]
     lines += [f"| `{t.defect.id}` | {t.verdict} | {t.defect.what} | "

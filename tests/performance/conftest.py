@@ -22,13 +22,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session")
-def summary():
-    """reports/performance/summary.md, written when the session ends, whatever was measured."""
+def summary(target):
+    """reports/performance/summary.md, written when the session ends, whatever was measured;
+    its numbers join the history of the target's kind (the bundled stack, or a deployed one)."""
     report = Summary(PERFORMANCE_DIR / "summary.md")
     yield report
     allure.attach(report.write().read_text(), name="performance summary",
                   attachment_type=allure.attachment_type.TEXT)
-    if series := report.remember(SLO_HISTORY):
+    history = SLO_HISTORY if target.kind == "local" else SLO_HISTORY.with_name(f"slo-history-{target.kind}.jsonl")
+    if series := report.remember(history):
         png = plots.trends(series, PERFORMANCE_DIR / "trends.png",
                            f"Each measured number over the last {HISTORY_RUNS} runs, with its limit")
         attach_file(png, "trends across runs")

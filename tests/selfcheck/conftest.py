@@ -24,18 +24,19 @@ def trials() -> list[defects.Trial]:
 @pytest.fixture(scope="session")
 def scratch(request: pytest.FixtureRequest, trials) -> defects.Scratch:
     """A worktree of HEAD on which the chosen defects' tests must first pass unchanged: otherwise
-    a failure under a defect would prove nothing."""
+    a failure under a defect would prove nothing. One clean run per marker, each within its own
+    time limit (the whole catalog names the load runs and the ops sequence)."""
     chosen = [item.callspec.params["defect"] for item in request.session.items
               if hasattr(item, "callspec") and "defect" in item.callspec.params]
     copy = defects.Scratch()
     request.addfinalizer(lambda: report.write_summary(trials, MUTANTS_DIR, defects.catalog()))
     request.addfinalizer(copy.remove)
-    markers = tuple(dict.fromkeys(m for d in chosen for m in d.markers))
-    tests = defects.runnable(tuple(t for d in chosen for t in d.caught_by))
-    clean = copy.run(markers, tests, MUTANTS_DIR / "clean" / "junit.xml", defects.RUN_TIMEOUT_S)
-    report.attach_run("the clean copy", clean)
-    if clean.ran == 0 or clean.failures:
-        failed = "\n".join(f"  {f.test}: {f.message.splitlines()[0][:200]}" for f in clean.failures)
-        pytest.fail(f"the clean copy does not pass its own tests ({clean.ran} ran), so no defect can be "
-                    f"judged:\n{failed}\n{clean.output[-2000:]}", pytrace=False)
+    for marker in dict.fromkeys(m for d in chosen for m in d.markers):
+        tests = defects.runnable(tuple(t for d in chosen if marker in d.markers for t in d.caught_by))
+        clean = copy.run((marker,), tests, MUTANTS_DIR / "clean" / f"{marker}.xml", defects.RUN_TIMEOUT_S)
+        report.attach_run(f"the clean copy ({marker})", clean)
+        if clean.ran == 0 or clean.failures:
+            failed = "\n".join(f"  {f.test}: {f.message.splitlines()[0][:200]}" for f in clean.failures)
+            pytest.fail(f"the clean copy does not pass its own {marker} tests ({clean.ran} ran), so no defect "
+                        f"can be judged:\n{failed}\n{clean.output[-2000:]}", pytrace=False)
     return copy

@@ -16,13 +16,15 @@ def test_each_slo_verdict_becomes_an_allure_result_with_the_locust_reports(tmp_p
 
     assert locust_report.write(run, results) == 1
 
-    written = {r["historyId"]: r for r in map(json.loads, (p.read_text() for p in results.glob("*-result.json")))}
-    assert written["locust-slo-api"]["status"] == "failed"
-    assert written["locust-slo-api"]["statusDetails"]["message"] == "p95 1694 ms >= 1000 ms"
-    assert written["locust-slo-page"]["status"] == "passed"
-    attached = written["locust-slo-api"]["attachments"]
+    written = {r["fullName"]: r for r in map(json.loads, (p.read_text() for p in results.glob("*-result.json")))}
+    api, page = written["locustfiles.slo.api"], written["locustfiles.slo.page"]
+    assert api["status"] == "failed" and api["statusDetails"]["message"] == "p95 1694 ms >= 1000 ms"
+    assert page["status"] == "passed"
+    attached = api["attachments"]
     assert {a["name"] for a in attached} == {"locust report.html", "locust verdict.json"}
     assert all((results / a["source"]).exists() for a in attached)
+    # Allure links a file to one result: each result has copies of its own.
+    assert not {a["source"] for a in attached} & {a["source"] for a in page["attachments"]}
 
 
 def test_a_missing_verdict_is_an_error_not_an_empty_report(tmp_path, capsys):

@@ -26,10 +26,11 @@ def test_a_line_not_measured_now_comes_from_the_last_run_that_did_and_says_so(tm
     assert "(not measured in this run)" in text and "| FAIL | The whole stack stays under 1 GB" in text
     assert "| NOT MEASURED | The page loads in under 3 s |" in text
     results = [json.loads(p.read_text()) for p in (tmp_path / "allure").glob("*-result.json")]
-    by_key = {r["historyId"]: r for r in results}
-    assert by_key["scorecard-memory"]["status"] == "failed"
-    assert by_key["scorecard-api"]["status"] == "skipped", "an old line is shown, never counted as this run's pass"
-    assert "peak 1100 MiB (limit 1024 MiB)" in by_key["scorecard-memory"]["name"]
+    by_key = {r["fullName"].split(".")[-1]: r for r in results}
+    assert by_key["memory"]["status"] == "failed"
+    assert by_key["api"]["status"] == "skipped", "an old line is shown, never counted as this run's pass"
+    assert "peak 1100 MiB (limit 1024 MiB)" in by_key["memory"]["name"]
+    assert all(p["excluded"] for p in by_key["memory"]["parameters"]), "a new value keeps the line's history"
 
 
 def test_latency_and_recovery_lines_carry_the_value_and_the_limit(monkeypatch):
