@@ -14,7 +14,7 @@ A defect is one YAML file in tests/selfcheck/defects/, named by its id:
     caught_by:                                        # the tests that must fail (pytest node ids)
       - tests/functional/test_sse_timeline.py::test_nginx_itself_never_buffers_or_compresses_the_stream
     says: "buffer"                                    # optional: a regex the failure must match
-    promises: [api:Streaming]                         # optional: the promises it breaks (stackcheck.promises)
+    promises: ["api:ADK (behind the access guard)"]   # optional: the promises it breaks (stackcheck.promises)
 
 An anchor that no longer matches is an error, never a silent no-op.
 """
@@ -210,8 +210,6 @@ def judge(defect: Defect, failures: list[Failure]) -> str:
 
 
 # The scratch copy: a git worktree of HEAD with images, stacks and files of its own.
-
-
 
 def _git(*args: str, cwd: Path = ROOT) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout

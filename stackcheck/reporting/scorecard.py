@@ -15,8 +15,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import results as results_io
+from .. import slo
 
-PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
+PASS, WARN, FAIL = slo.PASS.upper(), slo.WARN.upper(), slo.FAIL.upper()   # the gate's verdicts, as shown
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,6 @@ def latency(key: str, verdict, stats: tuple[str, ...], what: str) -> None:
 
 def recovery(report) -> None:
     """The slowest return to serving of a chaos report's faults, against each service's budget."""
-    from .. import slo
     timed = [r for r in report.rows if r.time_to_serving is not None or r.requests]
     if not timed:
         return
