@@ -1,7 +1,8 @@
 // Allure Report 3 for the suite: `make report` (report/README.md says how to read it).
 import { statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "allure";
+// From plugin-api, not "allure": importing the "allure" package runs its CLI.
+import { defineConfig } from "@allurereport/plugin-api";
 
 // Paths from this file, so the report builds the same from any working directory.
 const reports = (name) => fileURLToPath(new URL(`../reports/${name}`, import.meta.url));

@@ -255,6 +255,8 @@ class ComposeStack(DockerCompose):
         """`up --wait` can return while a container crash-loops; check for a steady state."""
         deadline = time.monotonic() + timeout
         while (sick := docker.health(self.project)) and time.monotonic() < deadline:
+            if any("no healthcheck" in state for state in sick.values()):
+                break   # it can never turn healthy: say so now, not at the deadline
             time.sleep(1)
         if sick:
             raise TimeoutError(f"not healthy after {timeout:.0f} s: {sick}")

@@ -20,9 +20,11 @@ import allure
 import pytest
 
 from . import defects
+from .agent import Run
 from .fixtures import accounts, backend_openapi, browser, evidence_on_failure, stack, target, trust_dir  # noqa: F401 - registered as fixtures
 from .paths import REPORTS
 from .reporting.environment import write_environment
+from .reporting.results import tidy_teardowns
 from .reporting.scorecard import SCORECARD
 from .target import Target
 
@@ -156,6 +158,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    # An agent run that a module fixture shares is attached to each test that reads it, on the
+    # test's own page rather than under the fixture's setup.
+    for name, value in getattr(item, "funcargs", {}).items():
+        if isinstance(value, Run):
+            allure.attach(value.recording.transcript(), name=f"{name}: the timed SSE transcript",
+                          attachment_type=allure.attachment_type.TEXT)
+    return (yield)
+
+
 # tryfirst makes this wrapper the outer one, so the finalizer below is added after
 # allure-pytest has wrapped the fixture's finalizers, and does not show as a teardown step.
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -190,7 +203,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     # Only for a run that went to its end and measured some criterion: the scorecard comes first
     # in the report. After the teardown, where the chaos report records recovery.
+    results = session.config.getoption("allure_report_dir", None)
+    if results:
+        tidy_teardowns(Path(results))
     if SCORECARD.this_run() and exitstatus != pytest.ExitCode.INTERRUPTED and not session.shouldstop:
-        results = session.config.getoption("allure_report_dir", None)
         SCORECARD.write(REPORTS, Path(results) if results else None, session.config.getoption("--target"))
     return result

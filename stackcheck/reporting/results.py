@@ -31,3 +31,22 @@ def write(results: Path, *, name: str, full_name: str, status: str, message: str
         "attachments": attachments or [],
     }
     (results / f"{result['uuid']}-result.json").write_text(json.dumps(result))
+
+
+def tidy_teardowns(results: Path) -> None:
+    """allure-pytest names a fixture's teardown after pytest's finalizer: "goog::1" for the
+    fixture's own code after `yield`, "goog::<lambda>" for pytest's bookkeeping. Show the first
+    as "goog", and drop the second when it holds nothing, so a test page lists only real steps."""
+    for path in results.glob("*-container.json"):
+        container = json.loads(path.read_text())
+        afters = []
+        for after in container.get("afters", []):
+            fixture, _, finalizer = after.get("name", "").rpartition("::")
+            if finalizer == "<lambda>" and not (after.get("steps") or after.get("attachments")):
+                continue
+            if fixture and finalizer.isdigit():
+                after["name"] = fixture
+            afters.append(after)
+        if afters != container.get("afters", []):
+            container["afters"] = afters
+            path.write_text(json.dumps(container))

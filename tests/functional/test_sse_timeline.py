@@ -35,9 +35,7 @@ def attach(run: Run, name: str = "SSE transcript") -> None:
 
 @pytest.fixture(scope="module")
 def goog(agent) -> Run:
-    run = agent.run("Analyze GOOG over the last year: trend and risk?")
-    attach(run, "GOOG run")
-    return run
+    return agent.run("Analyze GOOG over the last year: trend and risk?")
 
 
 def test_the_stream_is_served_as_unbuffered_uncompressed_event_stream(goog, target, accounts, protocol):
