@@ -7,7 +7,7 @@ them; or only the compose projects named on the command line (e.g. the loopback 
 
 import sys
 
-from . import docker
+from . import docker, drill
 from .compose import REPOSITORY_PREFIXES, forget_project, remove
 from .paths import STATE_DIR
 
@@ -17,7 +17,8 @@ def main(named: list[str]) -> None:
     for project in ours:
         print(f"removing {project}")
         remove(project)
-    if not named:  # state of projects whose containers are already gone
+    if not named:
+        drill.sweep(every=True)  # state of projects whose containers are already gone
         for leftover in {p.name.split(".")[0] for p in STATE_DIR.glob("*.*")}:
             forget_project(leftover)
 

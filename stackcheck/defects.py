@@ -121,7 +121,7 @@ def caught_by_test(folder: Path = CATALOG) -> dict[str, list[str]]:
 # Defects caught by the ops or performance markers cost a quarter of an hour (the ops tests run
 # as one sequence on a project of their own; the load runs are long), so the nightly run of the
 # whole catalog tries them.
-DAILY_MARKERS = {"functional", "resilience"}
+DAILY_MARKERS = {"functional", "resilience", "backups"}
 # Tests that build on the state the ones before them left (tests/ops: one project, in file
 # order): a defect naming one of them runs its whole file.
 SEQUENTIAL = ("tests/ops/",)

@@ -42,6 +42,7 @@ class Folder:
 # The functional suite is the release gate, so its failures are critical.
 FOLDERS = {
     "functional": Folder(("functional",), "Functional acceptance", CRITICAL),
+    "backups": Folder(("backups", "slow"), "Backups (restore drill)", NORMAL),
     "performance": Folder(("performance", "slow"), "Performance", NORMAL),
     "resilience": Folder(("resilience", "destructive", "slow"), "Resilience (chaos)", NORMAL),
     "ops": Folder(("ops", "slow"), "Operations (ops script)", NORMAL),
