@@ -134,8 +134,9 @@ def evidence_on_failure(request: pytest.FixtureRequest):
     yield
     failed = any(getattr(request.node, f"rep_{w}", None) and getattr(request.node, f"rep_{w}").failed
                  for w in ("setup", "call"))
-    if failed and "target" in request.fixturenames:
-        project = request.getfixturevalue("target").project
+    target = request.getfixturevalue("target") if failed and "target" in request.fixturenames else None
+    if target and not target.no_docker:
+        project = target.project
         found = save_evidence(project, "on failure")
         request.node.add_report_section("call", "stack evidence",
                                         f"{found.summary}\nfull evidence: {EVIDENCE_DIR / project}")

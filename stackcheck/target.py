@@ -43,6 +43,7 @@ class Target:
     http_url: str | None = None          # plain HTTP, port 80's role: the redirect to HTTPS
     ca_bundle: str | None = None         # the CA that signed the target's certificate, trusted besides the public roots
     certs_dir: str | None = None         # where nginx takes its certificate from (the bundled stack: a bind mount)
+    no_docker: str | None = None         # why Docker is out of reach (an HTTP-only target); None when it is not
 
     @property
     def https(self) -> bool:
@@ -57,9 +58,15 @@ class Target:
 
     # --- its containers, through the one path to Docker ----------------------------------
 
+    def compose_project(self) -> str:
+        """The compose project to reach through Docker, or a skip that says why Docker is out of reach."""
+        if self.no_docker:
+            pytest.skip(f"needs Docker access: {self.no_docker}")
+        return self.project
+
     def containers(self) -> dict[str, dict]:
         """`docker inspect` of each service's container, read now."""
-        return docker.containers(self.project)
+        return docker.containers(self.compose_project())
 
     def container(self, service: str) -> dict:
         found = self.containers()
@@ -69,7 +76,7 @@ class Target:
 
     def health(self) -> dict[str, str]:
         """Services that are not running and healthy, with their state; empty when all are."""
-        return docker.health(self.project)
+        return docker.health(self.compose_project())
 
     def env(self, service: str) -> dict[str, str]:
         """A service's environment, as its container was started."""
@@ -81,7 +88,7 @@ class Target:
 
     def evidence(self) -> StackEvidence:
         """What the stack is doing now: ps, each service's logs, health and inspect."""
-        return collect(self.project)
+        return collect(self.compose_project())
 
     def openapi(self) -> dict:
         """The backend's OpenAPI document, from the backend itself (nginx does not serve it):
@@ -132,9 +139,15 @@ def plain_http_url(base_url: str) -> str | None:
 
 def remote_target(base_url: str, project: str, docker_host: str | None,
                   http_url: str | None = None, ca_bundle: str | None = None) -> Target:
-    """A Target for a deployed stack, reached over HTTP(S) and the (remote) Docker API only."""
+    """A Target for a deployed stack, reached over HTTP(S) and the (remote) Docker API only.
+    Without a Docker host (neither --docker-host nor DOCKER_HOST) it is HTTP-only: tests that
+    need Docker or SQL skip, saying so, and the rest run."""
+    http_url = (http_url or plain_http_url(base_url) or "").rstrip("/") or None
     if docker_host:
         os.environ["DOCKER_HOST"] = docker_host  # every docker and compose call goes there
+    elif not os.environ.get("DOCKER_HOST"):
+        return Target(kind="remote", base_url=base_url.rstrip("/"), project=project, http_url=http_url,
+                      ca_bundle=ca_bundle, no_docker="no --docker-host (or DOCKER_HOST) was given: an HTTP-only target")
     found = docker.containers(project)
     if not found:
         where = docker_host or os.environ.get("DOCKER_HOST") or "the local engine"
@@ -150,5 +163,4 @@ def remote_target(base_url: str, project: str, docker_host: str | None,
     engine = docker_host or os.environ.get("DOCKER_HOST", "")
     return Target(kind="remote", base_url=base_url.rstrip("/"), project=project, db=db,
                   docker_host=None if engine.startswith("unix://") else engine or None, secrets=secrets,
-                  http_url=(http_url or plain_http_url(base_url) or "").rstrip("/") or None,
-                  ca_bundle=ca_bundle)
+                  http_url=http_url, ca_bundle=ca_bundle)

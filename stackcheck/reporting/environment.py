@@ -29,10 +29,12 @@ def environment(target: Target, root: Path) -> dict[str, str]:
     env = {"Target": target.kind,
            "Target URL": target.base_url,
            "Compose project": target.project,
-           "Docker host": target.docker_host or "local engine",
+           "Docker host": target.no_docker or target.docker_host or "local engine",
            "Git commit": _git_commit(root),
-           "Python": platform.python_version(),
-           "Docker": docker.server_version()}
+           "Python": platform.python_version()}
+    if target.no_docker:
+        return env
+    env["Docker"] = docker.server_version()
     try:
         containers = docker.containers(target.project)
     except RuntimeError as exc:

@@ -38,5 +38,7 @@ def summary(target):
 
 @pytest.fixture(scope="session")
 def cpus(target) -> int:
+    """The Docker host's cores (its CPU budgets are shares of them)."""
+    target.compose_project()   # skips on an HTTP-only target
     return resources.host_cpus()
 
