@@ -38,7 +38,7 @@ CRITERIA = (
     Criterion("logs", "Every service logs JSON lines with the request id, rotated",
               ("tests/resilience/test_logs.py",)),
     Criterion("backup", "A backup restores every table and key",
-              ("tests/resilience/test_backup_restore.py", "tests/ops/test_ops_script.py::test_backup",
+              ("tests/resilience/test_backup_restore.py", "tests/backups/", "tests/ops/test_ops_script.py::test_backup",
                "tests/ops/test_ops_script.py::test_restore", "tests/ops/test_ops_script.py::test_scheduled")),
     Criterion("deploy", "A broken deploy is rolled back", ("tests/ops/test_ops_script.py::test_a_broken_deploy",)),
     # What the stack promises beyond the seeds.
