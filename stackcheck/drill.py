@@ -16,16 +16,19 @@ import json
 import os
 import re
 import secrets
+import socket
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from . import docker
-from .compose import pid_alive
+from .compose import pid_alive, signals_deferred
 from .paths import STACK_DIR
 from .target import Target
 
-DRILL_LABEL = "org.stackcheck.drill"
+DRILL_LABEL = "org.stackcheck.drill"              # the compose project drilled
+OWNER_LABEL = "org.stackcheck.drill.owner"        # host:pid of the run that started it
+STALE_S = 3600                                    # another machine's drill this old was left by a killed run
 BACKUPS = "/backups"                       # where the sidecar keeps them, in its container
 _NAME = re.compile(r"^\d{8}T\d{6}Z$")      # backup-loop's folder names: UTC time of the dump
 TABLE_STATS = (STACK_DIR / "backup" / "table-stats.sql").read_text()
@@ -48,6 +51,7 @@ class Backup:
 @dataclass
 class Drill:
     backup: Backup
+    container: str = ""                    # the throwaway Postgres (and its volume), gone after the drill
     restore_s: float = 0.0
     restored: Tables = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -70,6 +74,8 @@ def scheduled(target: Target) -> list[str]:
 def verified(target: Target, name: str) -> Backup:
     """A backup whose files match their SHA256SUMS, read where it lies."""
     folder = f"{BACKUPS}/{name}"
+    if name not in scheduled(target):
+        raise AssertionError(f"backup {name} is gone from {BACKUPS} (pruned?); there now: {scheduled(target)}")
     check = docker.run("exec", "-w", folder, docker.name(target.container("backup")), "sha256sum", "-c", "--quiet", "SHA256SUMS")
     if check.returncode:
         raise AssertionError(f"backup {name}: its files do not match SHA256SUMS: {(check.stdout + check.stderr).strip()}")
@@ -93,21 +99,22 @@ def run_drill(target: Target, backup: Backup, timeout: float = 120) -> Drill:
     """Restore `backup` into a throwaway Postgres beside the stack, and compare. The throwaway
     container and its volume are removed afterwards, whatever happens."""
     postgres, sidecar = target.container("postgres"), target.container("backup")
-    env = docker.environment(postgres)
-    user, db = env.get("POSTGRES_USER", "postgres"), env.get("POSTGRES_DB", "postgres")
     backups = next(m for m in sidecar["Mounts"] if m["Destination"] == BACKUPS)
     source = f"type=volume,src={backups['Name']}" if backups["Type"] == "volume" else f"type=bind,src={backups['Source']}"
     sweep()
     name = f"stackcheck-drill-{os.getpid()}-{secrets.token_hex(3)}"
-    drill = Drill(backup)
+    labels = ["--label", f"{DRILL_LABEL}={target.project}", "--label", f"{OWNER_LABEL}={socket.gethostname()}:{os.getpid()}"]
+    drill = Drill(backup, container=name)
     try:
-        docker.docker("volume", "create", "--label", f"{DRILL_LABEL}={target.project}", name)
-        # The production image, so extensions and roles are those the dump expects; no network.
-        docker.docker("run", "-d", "--name", name, "--label", f"{DRILL_LABEL}={target.project}", "--network", "none",
+        docker.docker("volume", "create", *labels, name)
+        # Production's own image, by id (never pulled), so extensions, roles and settings are
+        # those the dump expects; no network; a memory cap, as it runs beside production.
+        docker.docker("run", "-d", "--name", name, *labels, "--network", "none", "--memory", "256m",
                       "--mount", f"type=volume,src={name},dst=/var/lib/postgresql/data",
                       "--mount", f"{source},dst={BACKUPS},readonly",
-                      "-e", f"POSTGRES_USER={user}", "-e", f"POSTGRES_DB={db}",
-                      "-e", f"POSTGRES_PASSWORD={secrets.token_hex(16)}", postgres["Config"]["Image"])
+                      *[a for k, v in _server_env(postgres).items() for a in ("-e", f"{k}={v}")],
+                      "-e", f"POSTGRES_PASSWORD={secrets.token_hex(16)}", postgres["Image"])
+        user, db = _server_env(postgres)["POSTGRES_USER"], _server_env(postgres)["POSTGRES_DB"]
         _wait_ready(name, user, db, timeout)
         started = time.monotonic()
         restore = docker.run("exec", name, "pg_restore", "--exit-on-error", "--single-transaction", "-U", user,
@@ -124,16 +131,29 @@ def run_drill(target: Target, backup: Backup, timeout: float = 120) -> Drill:
         drill.problems = compare(backup.tables, drill.restored)
         return drill
     finally:
-        remove(name)
+        with signals_deferred():   # a second Ctrl-C must not leave a Postgres on the host
+            remove(name)
+
+
+def _server_env(postgres: dict) -> dict[str, str]:
+    """What production's Postgres was started with that shapes a restore (database, owner, the
+    initdb scripts' roles, the time zone that timestamps are printed in); never its secrets."""
+    env = docker.environment(postgres)
+    kept = {k: v for k, v in env.items() if (k.startswith(("POSTGRES_", "REPORTING_")) or k in ("TZ", "PGTZ"))
+            and "PASSWORD" not in k and not k.endswith("_FILE")}
+    kept.setdefault("POSTGRES_USER", "postgres")
+    kept.setdefault("POSTGRES_DB", kept["POSTGRES_USER"])
+    return kept
 
 
 def _wait_ready(name: str, user: str, db: str, timeout: float) -> None:
     """Until the server after initdb answers on TCP (the entrypoint's initdb server does not)."""
     deadline = time.monotonic() + timeout
     while docker.run("exec", name, "pg_isready", "-q", "-h", "127.0.0.1", "-U", user, "-d", db).returncode:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the drill's Postgres {name} was not ready after {timeout:.0f} s:\n"
-                               + docker.output("logs", "--tail", "30", name))
+        running = docker.run("inspect", "-f", "{{.State.Running}}", name).stdout.strip() == "true"
+        if not running or time.monotonic() > deadline:
+            raise RuntimeError(f"the drill's Postgres {name} " + ("stopped" if not running else f"was not ready after {timeout:.0f} s")
+                               + ":\n" + docker.output("logs", "--tail", "30", name))
         time.sleep(0.5)
 
 
@@ -143,21 +163,33 @@ def remove(name: str) -> None:
 
 
 def sweep(every: bool = False) -> None:
-    """Drill containers and volumes on the current Docker host that a killed run left (their
-    process is gone), or `every` one of them (`make clean`)."""
+    """Drills on the current Docker host that a killed run left: this machine's whose process is
+    gone, another machine's once older than STALE_S; or `every` one of them (`make clean`)."""
+    here = socket.gethostname()
     for kind in ("container", "volume"):
-        listed = docker.run(kind, "ls", *(["-a"] if kind == "container" else []), "--filter", f"label={DRILL_LABEL}",
-                            "--format", "{{.Names}}" if kind == "container" else "{{.Name}}")
-        left = [n for n in listed.stdout.split() if every or not pid_alive(int(n.split("-")[2]))]
-        if left:
-            docker.run(kind, "rm", "-f", *left)
+        for name in docker.run(kind, "ls", *(["-a"] if kind == "container" else []), "-q",
+                               "--filter", f"label={DRILL_LABEL}").stdout.split():
+            info = json.loads(docker.run(kind, "inspect", name).stdout or "[{}]")[0]
+            host, _, pid = ((info.get("Config") or info).get("Labels") or {}).get(OWNER_LABEL, ":").rpartition(":")
+            if host == here:
+                left = not (pid.isdigit() and pid_alive(int(pid)))
+            else:
+                left = _age_s(info.get("Created") or info.get("CreatedAt")) >= STALE_S
+            if every or left:
+                docker.run(kind, "rm", "-f", name)
 
 
-def leftovers(project: str) -> list[str]:
-    """Drill containers and volumes of this project that still exist."""
-    return [name for kind, fmt in (("container", "{{.Names}}"), ("volume", "{{.Name}}"))
-            for name in docker.run(kind, "ls", *(["-a"] if kind == "container" else []), "--format", fmt,
-                                   "--filter", f"label={DRILL_LABEL}={project}").stdout.split()]
+def _age_s(created: str | None) -> float:
+    """Seconds since Docker's creation time (nanoseconds, `Z`); unknown counts as old."""
+    if not created:
+        return float("inf")
+    stamp = re.sub(r"(\.\d{6})\d+", r"\1", created).replace("Z", "+00:00")
+    return (datetime.now(timezone.utc) - datetime.fromisoformat(stamp)).total_seconds()
+
+
+def leftovers(name: str) -> list[str]:
+    """What is left of one drill: its container, its volume."""
+    return [kind for kind in ("container", "volume") if docker.run(kind, "inspect", name).returncode == 0]
 
 
 def free_bytes(target: Target) -> int:

@@ -26,7 +26,7 @@ from .paths import REPORTS
 from .reporting.environment import write_environment
 from .reporting.results import tidy_teardowns
 from .reporting.scorecard import SCORECARD
-from .target import Target
+from .target import HTTP_ONLY, Target, http_only
 
 CRITICAL, NORMAL, MINOR = (allure.severity_level.CRITICAL, allure.severity_level.NORMAL,
                            allure.severity_level.MINOR)
@@ -188,6 +188,12 @@ def _hidden_tests(config: pytest.Config) -> list:
     if reporter is None or config.getoption("--target") != "local":
         return []
     return reporter.stats.get("skipped", [])
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if config.getoption("--target") == "remote" and http_only(config.getoption("--docker-host")):
+        return f"[stackcheck] {HTTP_ONLY}: tests that need Docker or SQL skip, and -rs lists them"
+    return None
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -137,6 +137,14 @@ def plain_http_url(base_url: str) -> str | None:
     return None
 
 
+HTTP_ONLY = "no --docker-host (or DOCKER_HOST) was given: an HTTP-only target"
+
+
+def http_only(docker_host: str | None) -> bool:
+    """A remote target reaches Docker only where a Docker host is given."""
+    return not (docker_host or os.environ.get("DOCKER_HOST"))
+
+
 def remote_target(base_url: str, project: str, docker_host: str | None,
                   http_url: str | None = None, ca_bundle: str | None = None) -> Target:
     """A Target for a deployed stack, reached over HTTP(S) and the (remote) Docker API only.
@@ -145,9 +153,9 @@ def remote_target(base_url: str, project: str, docker_host: str | None,
     http_url = (http_url or plain_http_url(base_url) or "").rstrip("/") or None
     if docker_host:
         os.environ["DOCKER_HOST"] = docker_host  # every docker and compose call goes there
-    elif not os.environ.get("DOCKER_HOST"):
+    elif http_only(docker_host):
         return Target(kind="remote", base_url=base_url.rstrip("/"), project=project, http_url=http_url,
-                      ca_bundle=ca_bundle, no_docker="no --docker-host (or DOCKER_HOST) was given: an HTTP-only target")
+                      ca_bundle=ca_bundle, no_docker=HTTP_ONLY)
     found = docker.containers(project)
     if not found:
         where = docker_host or os.environ.get("DOCKER_HOST") or "the local engine"

@@ -4,6 +4,7 @@ scorecard. One JSON file per result, as allure-pytest writes them (Allure 3 read
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -36,17 +37,22 @@ def write(results: Path, *, name: str, full_name: str, status: str, message: str
 def tidy_teardowns(results: Path) -> None:
     """allure-pytest names a fixture's teardown after pytest's finalizer: "goog::1" for the
     fixture's own code after `yield`, "goog::<lambda>" for pytest's bookkeeping. Show the first
-    as "goog", and drop the second when it holds nothing, so a test page lists only real steps."""
+    as "goog", and drop the second when it passed and holds nothing, so a test page lists only
+    real steps. (The suite's own finalizers are named functions, never lambdas.)"""
     for path in results.glob("*-container.json"):
         container = json.loads(path.read_text())
-        afters = []
+        afters, changed = [], False
         for after in container.get("afters", []):
             fixture, _, finalizer = after.get("name", "").rpartition("::")
-            if finalizer == "<lambda>" and not (after.get("steps") or after.get("attachments")):
+            if finalizer == "<lambda>" and after.get("status") == "passed" and not (
+                    after.get("steps") or after.get("attachments") or after.get("statusDetails")):
+                changed = True
                 continue
             if fixture and finalizer.isdigit():
-                after["name"] = fixture
+                after["name"], changed = fixture, True
             afters.append(after)
-        if afters != container.get("afters", []):
+        if changed:
             container["afters"] = afters
-            path.write_text(json.dumps(container))
+            temporary = path.with_suffix(".tmp")   # a Ctrl-C now leaves the old file whole
+            temporary.write_text(json.dumps(container))
+            os.replace(temporary, path)

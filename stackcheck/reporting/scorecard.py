@@ -38,9 +38,11 @@ CRITERIA = (
     Criterion("logs", "Every service logs JSON lines with the request id, rotated",
               ("tests/resilience/test_logs.py",)),
     Criterion("backup", "A backup restores every table and key",
-              ("tests/resilience/test_backup_restore.py", "tests/backups/", "tests/ops/test_ops_script.py::test_backup",
+              ("tests/resilience/test_backup_restore.py", "tests/ops/test_ops_script.py::test_backup",
                "tests/ops/test_ops_script.py::test_restore", "tests/ops/test_ops_script.py::test_scheduled")),
     Criterion("deploy", "A broken deploy is rolled back", ("tests/ops/test_ops_script.py::test_a_broken_deploy",)),
+    Criterion("restore_drill", "The newest scheduled backup restores beside production, identical and on time",
+              ("tests/backups/",)),
     # What the stack promises beyond the seeds.
     Criterion("sse_first_event", "The first agent message arrives within 2 s under load"),
     Criterion("recovery", "After a fault, every service serves again within its budget"),

@@ -87,7 +87,7 @@ def test_a_broken_deploy_is_rolled_back_to_the_previous_image(ops):
     goes back to the previous version, and the stack is healthy again, so a bad release does not leave the site
     down."""
     good = ops.state["good"] = ops.image("backend")
-    deploy = ops.stack("deploy", DEPLOY_BREAK="backend", STACK_WAIT_TIMEOUT="30")
+    deploy = ops.stack("deploy", DEPLOY_BREAK="backend", STACK_WAIT_TIMEOUT="40")
     assert deploy.returncode != 0, "deploying a backend that crashes at start should fail"
     assert ops.healthy(), "the stack should be healthy after the automatic rollback"
     assert ops.image("backend") == good, f"backend should run {good[7:19]} again, runs {ops.image('backend')[7:19]}"

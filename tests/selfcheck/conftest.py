@@ -29,7 +29,11 @@ def scratch(request: pytest.FixtureRequest, trials) -> defects.Scratch:
     chosen = [item.callspec.params["defect"] for item in request.session.items
               if hasattr(item, "callspec") and "defect" in item.callspec.params]
     copy = defects.Scratch()
-    request.addfinalizer(lambda: report.write_summary(trials, MUTANTS_DIR, defects.catalog()))
+
+    def write_the_summary() -> None:
+        report.write_summary(trials, MUTANTS_DIR, defects.catalog())
+
+    request.addfinalizer(write_the_summary)
     request.addfinalizer(copy.remove)
     for marker in dict.fromkeys(m for d in chosen for m in d.markers):
         tests = defects.runnable(tuple(t for d in chosen if marker in d.markers for t in d.caught_by))
