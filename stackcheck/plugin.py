@@ -78,8 +78,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--defects", default=os.environ.get("STACKCHECK_DEFECTS", "today"),
                     help="-m selfcheck: which seeded defects to try: today (a rotation by date), all, "
                          "or ids separated by commas [env STACKCHECK_DEFECTS]")
-    group.addoption("--defects-per-day", type=int, default=3,
-                    help="-m selfcheck: how many defects --defects today tries (default 3)")
+    group.addoption("--defects-per-day", type=int, default=2,
+                    help="-m selfcheck: how many defects --defects today tries (default 2)")
     group.addoption("--allow-destructive", action="store_true",
                     default=os.environ.get("STACKCHECK_ALLOW_DESTRUCTIVE") == "1",
                     help="run destructive tests (floods, crashes, data removal) against a remote "
