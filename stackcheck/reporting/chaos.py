@@ -24,6 +24,7 @@ class FaultRun:
     failed: int = 0                           # of those, how many failed
     restarts: int = 0                         # Docker's RestartCount went up by this much
     data_lost: int | None = None              # acknowledged writes missing afterwards; None: not measured
+    budget_s: float | None = None             # its own serving budget, for what is no crash (a restore); None: the service's
     notes: list[str] = field(default_factory=list)
 
     @property

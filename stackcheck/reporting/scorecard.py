@@ -157,12 +157,13 @@ def recovery(report) -> None:
     timed = [r for r in report.rows if r.time_to_serving is not None or r.requests]
     if not timed:
         return
-    late = [r for r in timed if r.time_to_serving is None
-            or r.time_to_serving >= slo.recovery_budget(r.service)["serving_s"]]
-    worst = max(timed, key=lambda r: float("inf") if r.time_to_serving is None else
-                r.time_to_serving / slo.recovery_budget(r.service)["serving_s"])
+    def budget(r) -> float:
+        return r.budget_s or slo.recovery_budget(r.service)["serving_s"]
+
+    late = [r for r in timed if r.time_to_serving is None or r.time_to_serving >= budget(r)]
+    worst = max(timed, key=lambda r: float("inf") if r.time_to_serving is None else r.time_to_serving / budget(r))
     took = "never" if worst.time_to_serving is None else f"{worst.time_to_serving:.1f} s"
     SCORECARD.measured("recovery", FAIL if late or report.broken else PASS,
                        f"slowest: {worst.service} after a {worst.fault}, serving in {took}",
-                       f"{slo.recovery_budget(worst.service)['serving_s']} s for {worst.service} (slo.yaml recovery)",
+                       f"{budget(worst):g} s for {worst.service} after a {worst.fault} (slo.yaml recovery)",
                        f"{len(timed)} faults" + (f"; over budget: {', '.join(r.service for r in late)}" if late else ""))

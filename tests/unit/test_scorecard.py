@@ -46,3 +46,17 @@ def test_latency_and_recovery_lines_carry_the_value_and_the_limit(monkeypatch):
     scorecard.recovery(report)
     line = card.lines["recovery"]
     assert line.status == FAIL and "redis after a stop, serving in 20.0 s" in line.value and "over budget: redis" in line.detail
+
+
+def test_a_restore_is_judged_by_its_own_budget_not_a_crash_recovery_budget(monkeypatch):
+    from stackcheck.reporting import scorecard
+    from stackcheck.reporting.chaos import ChaosReport, FaultRun
+    monkeypatch.setattr(scorecard, "SCORECARD", Scorecard())
+    crash = FaultRun("crash", "postgres", time_to_serving=5.0, requests=10)
+    restore = FaultRun("volume removed + restore", "postgres", time_to_serving=36.4, requests=10, budget_s=180)
+    scorecard.recovery(ChaosReport([crash, restore]))
+    line = scorecard.SCORECARD.lines["recovery"]
+    assert line.status == PASS and "restore" in line.value and line.limit.startswith("180 s"), line
+    restore.budget_s = None   # judged as a crash: Postgres's 30 s
+    scorecard.recovery(ChaosReport([crash, restore]))
+    assert scorecard.SCORECARD.lines["recovery"].status == FAIL
