@@ -36,15 +36,15 @@ def write(results: Path, *, name: str, full_name: str, status: str, message: str
 
 def tidy_teardowns(results: Path) -> None:
     """allure-pytest names a fixture's teardown after pytest's finalizer: "goog::1" for the
-    fixture's own code after `yield`, "goog::<lambda>" for pytest's bookkeeping. Show the first
-    as "goog", and drop the second when it passed and holds nothing, so a test page lists only
-    real steps. (The suite's own finalizers are named functions, never lambdas.)"""
+    fixture's own code after `yield`, "goog::<lambda>" for pytest's bookkeeping (no status, the
+    "?" steps). Show the first as "goog", and drop the second unless it failed or holds something,
+    so a test page lists only real steps. (The suite's own finalizers are named functions.)"""
     for path in results.glob("*-container.json"):
         container = json.loads(path.read_text())
         afters, changed = [], False
         for after in container.get("afters", []):
             fixture, _, finalizer = after.get("name", "").rpartition("::")
-            if finalizer == "<lambda>" and after.get("status") == "passed" and not (
+            if finalizer == "<lambda>" and after.get("status") in (None, "passed") and not (
                     after.get("steps") or after.get("attachments") or after.get("statusDetails")):
                 changed = True
                 continue

@@ -1,9 +1,11 @@
 """The report's labels and environment file, without Docker."""
 
+import json
 import types
 
 from stackcheck import plugin
 from stackcheck.reporting import environment
+from stackcheck.reporting.results import tidy_teardowns
 
 
 def test_a_module_summary_is_its_docstrings_first_sentence_or_the_part_before_a_colon():
@@ -31,3 +33,13 @@ def test_each_run_adds_its_numbers_to_the_history_and_the_trends_chart_them(tmp_
     assert [value for _, value, _ in series["API p95, 50 users (ms)"]] == [120, 180, 950]
     assert {limit for _, _, limit in series["API p95, 50 users (ms)"]} == {1000}
     assert plots.trends(series, tmp_path / "trends.png", "trends").stat().st_size > 10_000
+
+
+def test_teardown_steps_keep_the_fixtures_own_and_failures_and_drop_pytests_bookkeeping(tmp_path):
+    afters = [{"name": "goog::1", "status": "passed"}, {"name": "goog::<lambda>"},
+              {"name": "scratch::<lambda>", "status": "broken", "statusDetails": {"message": "boom"}},
+              {"name": "scratch::remove", "status": "passed"}]
+    (tmp_path / "a-container.json").write_text(json.dumps({"uuid": "a", "afters": afters}))
+    tidy_teardowns(tmp_path)
+    kept = json.loads((tmp_path / "a-container.json").read_text())["afters"]
+    assert [a["name"] for a in kept] == ["goog", "scratch::<lambda>", "scratch::remove"]
