@@ -28,15 +28,23 @@ def faults(target, chaos_report) -> Faults:
 
 
 @pytest.fixture(autouse=True)
-def _refuse_a_broken_stack(faults, request):
-    """Fail (not skip) every test after a fault the stack did not come back from; attach
-    this test's rows of the chaos report."""
+def _refuse_a_broken_stack(faults):
+    """Fail (not skip) every test after a fault the stack did not come back from."""
     if faults.broken:
         pytest.fail(f"stack broken by {faults.broken}", pytrace=False)
-    first = len(faults.report.rows)
-    yield
-    if rows := faults.report.rows[first:]:
-        allure.attach(ChaosReport(rows).markdown(f"Faults in {request.node.name}"),
-                      name="faults", attachment_type=allure.attachment_type.TEXT)
-        for row in rows:   # the numbers on the test's own page
-            allure.dynamic.parameter(f"{row.fault} {row.service}", row.shown(), excluded=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """The test's rows of the chaos report, on its own page: as parameters, and as a table in the
+    test's body (a fixture's teardown would file them under Tear down)."""
+    faults = item.funcargs.get("faults")
+    first = len(faults.report.rows) if faults else 0
+    try:
+        return (yield)
+    finally:
+        if rows := faults.report.rows[first:] if faults else []:
+            allure.attach(ChaosReport(rows).markdown(f"Faults in {item.name}"),
+                          name="faults", attachment_type=allure.attachment_type.TEXT)
+            for row in rows:
+                allure.dynamic.parameter(f"{row.fault} {row.service}", row.shown(), excluded=True)
