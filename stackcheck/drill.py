@@ -74,8 +74,8 @@ def scheduled(target: Target) -> list[str]:
 def verified(target: Target, name: str) -> Backup:
     """A backup whose files match their SHA256SUMS, read where it lies."""
     folder = f"{BACKUPS}/{name}"
-    if name not in scheduled(target):
-        raise AssertionError(f"backup {name} is gone from {BACKUPS} (pruned?); there now: {scheduled(target)}")
+    if name not in (present := scheduled(target)):
+        raise AssertionError(f"backup {name} is gone from {BACKUPS} (pruned?); there now: {present}")
     check = docker.run("exec", "-w", folder, docker.name(target.container("backup")), "sha256sum", "-c", "--quiet", "SHA256SUMS")
     if check.returncode:
         raise AssertionError(f"backup {name}: its files do not match SHA256SUMS: {(check.stdout + check.stderr).strip()}")
@@ -99,6 +99,8 @@ def run_drill(target: Target, backup: Backup, timeout: float = 120) -> Drill:
     """Restore `backup` into a throwaway Postgres beside the stack, and compare. The throwaway
     container and its volume are removed afterwards, whatever happens."""
     postgres, sidecar = target.container("postgres"), target.container("backup")
+    server = _server_env(postgres)
+    user, db = server["POSTGRES_USER"], server["POSTGRES_DB"]
     backups = next(m for m in sidecar["Mounts"] if m["Destination"] == BACKUPS)
     source = f"type=volume,src={backups['Name']}" if backups["Type"] == "volume" else f"type=bind,src={backups['Source']}"
     sweep()
@@ -112,9 +114,8 @@ def run_drill(target: Target, backup: Backup, timeout: float = 120) -> Drill:
         docker.docker("run", "-d", "--name", name, *labels, "--network", "none", "--memory", "256m",
                       "--mount", f"type=volume,src={name},dst=/var/lib/postgresql/data",
                       "--mount", f"{source},dst={BACKUPS},readonly",
-                      *[a for k, v in _server_env(postgres).items() for a in ("-e", f"{k}={v}")],
+                      *[a for k, v in server.items() for a in ("-e", f"{k}={v}")],
                       "-e", f"POSTGRES_PASSWORD={secrets.token_hex(16)}", postgres["Image"])
-        user, db = _server_env(postgres)["POSTGRES_USER"], _server_env(postgres)["POSTGRES_DB"]
         _wait_ready(name, user, db, timeout)
         started = time.monotonic()
         restore = docker.run("exec", name, "pg_restore", "--exit-on-error", "--single-transaction", "-U", user,
